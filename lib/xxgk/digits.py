@@ -1,0 +1,150 @@
+"""Recover cells whose digits ran together when a crawler dropped the table's cell boundaries.
+
+A Table 3 row printed as ``801000081`` is seven cells; only some ways of cutting it give seven
+valid numbers (no leading zeros) whose first six add up to the seventh. This module enumerates the
+cuts (:func:`splits`), keeps those that satisfy a rule, and combines rows under rules that span
+several rows (:func:`solve_joint`). It never picks one of several valid answers: the caller gets
+every survivor and flags the cells on which they disagree as ambiguous.
+
+Whitespace inside a run is a hard boundary (a cell never contains a space); a sign starts a cell.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+# What one cell may look like, by kind of measure.
+_KIND = {
+    "count": re.compile(r"0|[1-9][0-9]*"),
+    "signed": re.compile(r"[+\-]?(?:0|[1-9][0-9]*)"),
+    "amount": re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"),
+    "money": re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:万元|元)?"),
+}
+RUN = re.compile(r"[+\-]?[0-9](?:[0-9]|\.(?=[0-9])|[ +\-](?=[0-9]))*(?:万元|元)?")
+MAX_CANDIDATES = 5000
+
+
+class TooMany(Exception):
+    """More candidate splits than :data:`MAX_CANDIDATES`: the run is treated as unrecoverable."""
+
+
+def splits(run: str, kinds: Sequence[str], limit: int = MAX_CANDIDATES,
+           prune: Callable[[list[str]], bool] | None = None) -> list[tuple[str, ...]]:
+    """Every way to cut ``run`` into ``len(kinds)`` cells, each valid for its kind.
+
+    Args:
+        run: the printed digits, possibly with spaces (hard boundaries), signs, decimals, 元/万元.
+        kinds: one of ``count``, ``signed``, ``amount``, ``money`` per cell, in order.
+        limit: stop with :class:`TooMany` beyond this many candidates.
+        prune: called with the cells cut so far; returning False abandons that branch (a rule
+            checked as soon as its cells exist, e.g. each Table 4 group total).
+
+    Returns:
+        The candidate cell texts, in lexicographic order of cut positions.
+    """
+    s = run.strip()
+    n = len(kinds)
+    pats = [_KIND[k] for k in kinds]
+    out: list[tuple[str, ...]] = []
+
+    def rec(i: int, k: int, acc: list[str]) -> None:
+        if k == n:
+            if i == len(s):
+                out.append(tuple(acc))
+                if len(out) > limit:
+                    raise TooMany(run)
+            return
+        if i >= len(s):
+            return
+        remaining = n - k - 1
+        for j in range(i + 1, len(s) + 1):
+            piece = s[i:j]
+            if " " in piece:
+                break
+            if len(s) - j < remaining:
+                break
+            if j < len(s) and s[j] == ".":
+                continue  # a cell never ends just before a decimal point
+            if not pats[k].fullmatch(piece):
+                continue
+            nxt = j + 1 if j < len(s) and s[j] == " " else j
+            acc.append(piece)
+            if prune is None or prune(acc):
+                rec(nxt, k + 1, acc)
+            acc.pop()
+
+    rec(0, 0, [])
+    return out
+
+
+def sum_splits(run: str, n_parts: int, limit: int = MAX_CANDIDATES) -> list[tuple[str, ...]]:
+    """Cuts of ``run`` into ``n_parts`` counts followed by their total (a Table 3 row under R3).
+
+    The total is tried as every suffix of the run; the parts are then cut from the rest with the
+    partial sum bounded by the total, which keeps long rows (``35212035012512001067``) cheap.
+    """
+    s = run.strip()
+    out: list[tuple[str, ...]] = []
+    last = s.split(" ")[-1]
+    for k in range(1, len(last) + 1):
+        total_txt = last[-k:]
+        if not _KIND["count"].fullmatch(total_txt):
+            continue
+        total = int(total_txt)
+        rest = s[: len(s) - k].rstrip()
+        if not rest:
+            continue
+        for parts in splits(rest, ["count"] * n_parts, limit,
+                            prune=lambda acc, t=total: sum(int(x) for x in acc) <= t):
+            if sum(int(x) for x in parts) == total:
+                out.append(parts + (total_txt,))
+    return out
+
+
+def token_count(run: str) -> int:
+    """Number of space-separated tokens in a run (when it equals the cell count, nothing is inferred)."""
+    return len(run.split())
+
+
+def solve_joint(
+    candidates: Sequence[Sequence[tuple]],
+    check: Callable[[Sequence[tuple]], bool],
+    limit: int = 200_000,
+) -> list[tuple[tuple, ...]] | None:
+    """Combinations of one candidate per slot that satisfy ``check``.
+
+    Args:
+        candidates: per slot (e.g. per table row), its candidate value tuples.
+        check: rule over one full combination.
+        limit: give up (return None) when the product of choices exceeds this.
+
+    Returns:
+        The surviving combinations, or None when there are too many to try.
+    """
+    total = 1
+    for c in candidates:
+        total *= max(1, len(c))
+        if total > limit:
+            return None
+    return [combo for combo in itertools.product(*candidates) if check(combo)]
+
+
+def agreement(options: Sequence[tuple]) -> list[tuple[bool, list]]:
+    """Per position, whether every option has the same value there, and the distinct values."""
+    out = []
+    for pos in range(len(options[0])):
+        vals = sorted({o[pos] for o in options}, key=lambda v: (v is None, v if v is not None else 0))
+        out.append((len(vals) == 1, vals))
+    return out
+
+
+def first_run(text: str) -> re.Match | None:
+    """The first numeric run in a piece of text (digits, spaces between digits, signs, decimals, 元)."""
+    return RUN.search(text)
+
+
+def iter_runs(text: str) -> Iterator[re.Match]:
+    """Every numeric run in a piece of text."""
+    return RUN.finditer(text)

@@ -1,0 +1,62 @@
+"""What a reader hands to the parser: blocks of text and tables of cells, in document order.
+
+A reader knows one input format and nothing about the report template; the parser knows the
+template and nothing about formats. :class:`Document` is the line between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ReportError(Exception):
+    """A file that is not a report, cannot be read, or is in an unsupported format.
+
+    Attributes:
+        path: the file concerned.
+        reason: one line saying what is wrong.
+        kind: short machine-readable category (``not_a_report``, ``pre2019``, ``unreadable``,
+            ``unsupported_format``, ``empty``, ``too_large``, ``not_found``).
+    """
+
+    def __init__(self, path: str, reason: str, kind: str = "not_a_report"):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+        self.kind = kind
+
+
+@dataclass
+class Cell:
+    """One table cell as printed, with its span in the source grid."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class Paragraph:
+    """A run of text (a paragraph, a heading, a line, or a whole crawler page)."""
+
+    text: str
+
+
+@dataclass
+class Table:
+    """A table: rows of the cells that start in that row (spanned cells are not repeated)."""
+
+    rows: list[list[Cell]] = field(default_factory=list)
+
+
+Block = Paragraph | Table
+
+
+@dataclass
+class Document:
+    """A report file read into blocks, plus what the reader learnt about the file."""
+
+    blocks: list[Block]
+    format: str
+    source: str
+    encoding: str | None = None

@@ -1,0 +1,260 @@
+"""The national templates and the dataset, declared once.
+
+Everything the rest of the library knows about the report format comes from here: the canonical
+codes (``codes.csv``, a copy of ``shared/format/codes.csv``, the contract), the row labels as they
+are printed (``labels.csv``: one regular expression per code, matched on normalised text), the
+markers that tell the template versions apart (``markers.csv``) and the layout of Table 2 per
+template (``table2_layout.csv``). The dataset's tables and columns (:data:`TABLES`) are declared
+here as well; schemas, the data dictionary and the check lists are derived from them.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+HERE = Path(__file__).parent
+TEMPLATES = ("2019", "2021")
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with open(HERE / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class Code:
+    """One canonical code of codes.csv."""
+
+    table: str
+    code: str
+    group: str
+    label_zh: str
+    label_en: str
+    templates: tuple[str, ...]
+
+
+@cache
+def codes() -> tuple[Code, ...]:
+    """All canonical codes, in the order of codes.csv."""
+    return tuple(
+        Code(r["table"], r["code"], r["group"], r["label_zh"], r["label_en"], tuple(r["templates"].split(";")))
+        for r in _read("codes.csv")
+    )
+
+
+def codes_of(kind: str, template: str | None = None) -> list[str]:
+    """Codes of one kind of codes.csv (``table3_row``, ``table4_outcome`` …), optionally for one template."""
+    return [c.code for c in codes() if c.table == kind and (template is None or template in c.templates)]
+
+
+@cache
+def labels(lang: str = "zh") -> dict[tuple[str, str], str]:
+    """Map ``(kind, code)`` to its Chinese (``zh``) or English (``en``) label."""
+    return {(c.table, c.code): (c.label_zh if lang == "zh" else c.label_en) for c in codes()}
+
+
+@cache
+def groups() -> dict[tuple[str, str], str]:
+    """Map ``(kind, code)`` to the code's group in codes.csv (e.g. table3_row → denied)."""
+    return {(c.table, c.code): c.group for c in codes()}
+
+
+# --- Table 2 -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measure:
+    """One Table 2 cell position: item × measure, with its kind (count, signed, amount, money)."""
+
+    item: str
+    measure: str
+    kind: str
+    unit: str
+
+
+@cache
+def table2_layout(template: str) -> tuple[tuple[str, tuple[Measure, ...]], ...]:
+    """Table 2 rows of a template in print order, each with its measures in column order."""
+    out: dict[str, list[Measure]] = {}
+    for r in _read("table2_layout.csv"):
+        if r["template"] == template:
+            out.setdefault(r["item"], []).append(Measure(r["item"], r["measure"], r["kind"], r["unit"]))
+    return tuple((item, tuple(ms)) for item, ms in out.items())
+
+
+# --- Table 3 and Table 4 -------------------------------------------------------------------
+
+TABLE3_APPLICANTS: tuple[str, ...] = tuple(codes_of("table3_applicant"))
+TABLE3_PARTS: tuple[str, ...] = TABLE3_APPLICANTS[:-1]  # the six applicant columns summed into 总计
+TABLE4_PROCEEDINGS: tuple[str, ...] = tuple(codes_of("table4_proceeding"))
+TABLE4_OUTCOMES: tuple[str, ...] = tuple(codes_of("table4_outcome"))
+
+
+@cache
+def table3_rows(template: str) -> tuple[str, ...]:
+    """Table 3 data rows of a template in print order (23 for 2019, 25 for 2021)."""
+    return tuple(codes_of("table3_row", template))
+
+
+@cache
+def outcome_leaves(template: str) -> tuple[str, ...]:
+    """The outcome rows that R2 sums into （七）总计 (19 in 2019, 21 in 2021)."""
+    skip = {"received", "total", "carried_forward"}
+    return tuple(c for c in table3_rows(template) if groups()[("table3_row", c)] not in skip)
+
+
+# --- label patterns and version markers ----------------------------------------------------
+
+@dataclass(frozen=True)
+class LabelPattern:
+    """A printed row label: a regular expression over normalised text, and the code it means."""
+
+    table: str
+    code: str | None  # None: a structural label (caption, header) that only ends the previous row
+    pattern: str
+
+
+@cache
+def label_patterns(table: str) -> tuple[LabelPattern, ...]:
+    """Row-label patterns of one table, in priority order (first alternative wins at a position)."""
+    return tuple(LabelPattern(r["table"], r["code"] or None, r["pattern"]) for r in _read("labels.csv")
+                 if r["table"] == table)
+
+
+@cache
+def markers() -> tuple[tuple[str, str, str], ...]:
+    """Version markers: ``(normalised text, template or 'common'/'pre2019', table scope)``."""
+    return tuple((r["marker"], r["template"], r["scope"]) for r in _read("markers.csv"))
+
+
+# --- flags ---------------------------------------------------------------------------------
+
+FLAGS: dict[str, str] = {
+    "blank": "cell printed empty (or &nbsp;); value null, counted as 0 by the checks",
+    "na": "cell printed as '/', '-', '—', '无' or '不涉及'; value null, counted as 0 by the checks",
+    "recovered": "value recovered from digits run together with neighbouring cells; the split is the only one "
+                 "that satisfies the cell count and the arithmetic rules",
+    "ambiguous": "several splits of run-together digits satisfy every rule; value null, candidates kept",
+    "note": "number printed with a remark, e.g. '55（含自然失效29件）'; the number is the value, the remark kept",
+    "missing": "the row or table is not printed in the document; value null (never filled in)",
+    "unit_unknown": "money printed without a unit where the header gives none (2019 采购总金额)",
+    "invalid": "cell text is not a number; value null, the text kept in raw",
+}
+
+
+# --- the dataset ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Column:
+    """A dataset column: name, dtype (pandas), unit, Chinese label, English description, allowed values."""
+
+    name: str
+    dtype: str
+    label_zh: str
+    description: str
+    unit: str | None = None
+    allowed: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A dataset table: its name, Chinese label, description, primary key and columns."""
+
+    name: str
+    label_zh: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...] = field(default_factory=tuple)
+
+    def column(self, name: str) -> Column:
+        """The column called ``name``."""
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        """Column names in order."""
+        return [c.name for c in self.columns]
+
+
+LEVELS = ("province", "city", "county", "district", "township", "department", "other")
+TEMPLATE_VALUES = ("2019", "2021", "mixed")
+_RID = Column("report_id", "string", "报告编号", "Stable report id from agency and year (agency_id-year)")
+_VALUE = (
+    Column("value", "Float64", "数值", "The cell's number; null when blank, not applicable, ambiguous or missing"),
+    Column("raw", "string", "原文", "The cell's text as printed"),
+    Column("flag", "category", "标记", "Why the value needs attention; null when read directly",
+           allowed=tuple(FLAGS)),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("reports", "年度报告", "One row per parsed report file.", ("report_id",), (
+        _RID,
+        Column("agency_id", "string", "机关编号", "Stable agency id (from sources.csv, else from the name)"),
+        Column("agency", "string", "机关名称", "Canonical agency name (sources.csv), else as parsed"),
+        Column("agency_parsed", "string", "报告所列机关", "Agency as printed in the report"),
+        Column("level", "category", "行政层级", "Administrative level of the agency", allowed=LEVELS),
+        Column("region", "string", "地区", "Region of the agency"),
+        Column("year", "Int64", "报告年度", "Report year (the statistical year)"),
+        Column("template", "category", "模板版本", "Template version detected from the table labels",
+               allowed=TEMPLATE_VALUES),
+        Column("format", "category", "文件格式", "Input format detected from the content"),
+        Column("title", "string", "标题", "Report title as printed"),
+        Column("published", "string", "发布日期", "Publication date where printed (ISO)"),
+        Column("source_file", "string", "源文件", "Path of the source file, relative to the build input"),
+        Column("sha256", "string", "文件摘要", "SHA-256 of the source file"),
+        Column("source_url", "string", "原文链接", "Original URL where known"),
+        Column("parse_status", "category", "解析状态", "ok, or checks_failed when a rule fails",
+               allowed=("ok", "checks_failed")),
+        Column("failed_checks_count", "Int64", "未通过校验数", "Number of failed rule results", unit="count"),
+        Column("flagged_cells_count", "Int64", "标记单元格数",
+               "Cells flagged recovered, ambiguous, note, invalid or unit_unknown", unit="count"),
+        Column("warnings_count", "Int64", "警告数", "Number of parser warnings", unit="count"),
+    )),
+    Table("active_disclosure", "主动公开政府信息情况（表二）", "Table 2, long form: one row per item × measure.",
+          ("report_id", "item", "measure"), (
+        _RID,
+        Column("item", "category", "信息内容", "Table 2 row code (codes.csv table2)"),
+        Column("measure", "category", "指标", "Table 2 column code (codes.csv table2_measure)"),
+        *_VALUE,
+        Column("unit", "string", "单位", "Unit of the value (件, 项, 万元, or as printed for procurement)"),
+    )),
+    Table("applications", "收到和处理政府信息公开申请情况（表三）",
+          "Table 3, long form: one row per row × applicant column.", ("report_id", "row", "applicant"), (
+        _RID,
+        Column("row", "category", "办理情况", "Table 3 row code (codes.csv table3_row)"),
+        Column("applicant", "category", "申请人", "Table 3 column code (codes.csv table3_applicant)"),
+        *_VALUE,
+    )),
+    Table("review_litigation", "政府信息公开行政复议、行政诉讼情况（表四）",
+          "Table 4, long form: one row per proceeding × outcome.", ("report_id", "proceeding", "outcome"), (
+        _RID,
+        Column("proceeding", "category", "程序", "Table 4 group code (codes.csv table4_proceeding)"),
+        Column("outcome", "category", "结果", "Table 4 column code (codes.csv table4_outcome)"),
+        *_VALUE,
+    )),
+    Table("checks", "校验结果", "Every rule result: per report (R1–R4, R6) and across reports (W1, W_IN_FORCE, W4).",
+          ("report_id", "rule", "scope"), (
+        _RID,
+        Column("rule", "category", "规则", "Rule id (R1–R4, R6 per report; W1, W_IN_FORCE, W4 across reports)"),
+        Column("scope", "string", "范围", "Where the rule applies, e.g. table3.natural_person"),
+        Column("expected", "Float64", "应为", "Value implied by the rule"),
+        Column("actual", "Float64", "实为", "Value printed"),
+        Column("is_passed", "boolean", "是否通过", "True when expected equals actual"),
+        Column("is_warning", "boolean", "是否仅为提示", "True for soft cross-report checks (warnings, not errors)"),
+        Column("note", "string", "说明", "Context, e.g. a blank total or the other year compared"),
+    )),
+    Table("sections", "正文章节", "Narrative text of each report by section number (1–6).",
+          ("report_id", "section"), (
+        _RID,
+        Column("section", "Int64", "章节", "Section number of the national skeleton (1 总体情况 … 6 其他需要报告的事项)"),
+        Column("heading", "string", "标题", "Section heading as printed"),
+        Column("text", "string", "正文", "Section text"),
+    )),
+    Table("errors", "解析失败", "One row per file that could not be parsed.", ("source_file",), (
+        Column("source_file", "string", "源文件", "Path of the file, relative to the build input"),
+        Column("sha256", "string", "文件摘要", "SHA-256 of the file (null when unreadable)"),
+        Column("reason", "string", "原因", "Why the file was not parsed"),
+    )),
+)}

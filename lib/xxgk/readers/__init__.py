@@ -1,0 +1,109 @@
+"""Read a report file in whatever format it comes in into a :class:`~xxgk.document.Document`.
+
+The format is detected from the content (magic bytes, markup, table syntax), not from the file
+extension. Each format has its own module with a ``read(text, source) -> Document`` function;
+adding a format means adding a module and one line in :data:`READERS` and :func:`detect`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..document import Document, ReportError
+from . import html, markdown, pipe, plaintext
+from .decode import decode
+
+MAX_BYTES = 50 * 1024 * 1024  # larger files are refused rather than parsed for minutes
+
+READERS = {
+    "html": html.read,
+    "markdown": markdown.read,
+    "pipe-text": pipe.read,
+    "crawler-text": plaintext.read,
+    "text": plaintext.read,
+}
+
+_HTML = re.compile(r"<\s*(?:html|body|table|tr|td|p|div|span|br)\b", re.I)
+_MD_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.M)
+_MD_ROW = re.compile(r"^\s*\|.*\|\s*$", re.M)
+
+
+def detect(data: bytes, text: str | None) -> str:
+    """Name the format of a file from its bytes (and decoded text, when it is text)."""
+    head = data[:8]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if b"word/" in data[:200000] else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    if text is None:
+        return "binary"
+    sample = text[:200000]
+    if len(_HTML.findall(sample[:50000])) >= 3:
+        return "html"
+    if _MD_SEP.search(sample) and len(_MD_ROW.findall(sample)) >= 3:
+        return "markdown"
+    if sum(1 for line in sample.splitlines() if line.count("|") >= 2) >= 5:
+        return "pipe-text"
+    if "==== 正文 ====" in sample or "原文链接" in sample[:2000]:
+        return "crawler-text"
+    return "text"
+
+
+_UNSUPPORTED = {
+    "pdf": "PDF reports are not supported yet (convert to text, or see the PDF reader issue)",
+    "docx": "Word .docx reports are not supported yet (save as HTML or text)",
+    "doc": "legacy Word .doc file: convert it to .docx or HTML first (e.g. libreoffice --convert-to docx)",
+    "zip": "a ZIP archive, not a report",
+    "binary": "binary data, not a text, HTML, PDF or Word report",
+}
+
+
+def read_bytes(data: bytes, source: str) -> Document:
+    """Read a report from bytes already in memory.
+
+    Raises:
+        ReportError: empty, binary, undecodable or unsupported input.
+    """
+    if not data.strip():
+        raise ReportError(source, "empty file", "empty")
+    text: str | None = None
+    if not data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = None
+        else:
+            try:
+                text, encoding = decode(data)
+            except UnicodeError as exc:
+                raise ReportError(source, f"unreadable text: {exc}", "unreadable") from None
+    fmt = detect(data, text)
+    if fmt in _UNSUPPORTED:
+        raise ReportError(source, _UNSUPPORTED[fmt], "unsupported_format")
+    assert text is not None
+    doc = READERS[fmt](text, source)
+    doc.format = fmt
+    doc.encoding = encoding
+    return doc
+
+
+def read_file(path: str | Path) -> Document:
+    """Read a report file into a Document.
+
+    Raises:
+        ReportError: missing file, a folder, too large, empty, unreadable or unsupported.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ReportError(str(path), "no such file", "not_found")
+    if p.is_dir():
+        raise ReportError(str(path), "is a folder, not a file", "not_found")
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise ReportError(str(path), f"file too large ({size / 1e6:.0f} MB > {MAX_BYTES / 1e6:.0f} MB)", "too_large")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ReportError(str(path), f"cannot read: {exc.strerror or exc}", "unreadable") from None
+    return read_bytes(data, str(path))

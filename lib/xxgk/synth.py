@@ -1,0 +1,183 @@
+"""Synthetic reports: random tables that obey the template's arithmetic, written out in every format.
+
+Used by the round-trip property tests (a table written as pipe text, crawler text, markdown or
+HTML must parse back to itself, or be flagged) and by the scale benchmark (``bench/``). The
+narrative is filler; the tables follow the national templates exactly.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import random
+import re
+from dataclasses import dataclass
+
+from . import metadata as md
+
+_T3_GROUP = {"granted": "三、本年度办理结果", "denied_state_secret": "(三)不予公开", "unable_not_held": "(四)无法提供",
+             "rejected_petition": "(五)不予处理", "other_overdue_correction": "(六)其他处理"}
+_T2_CAPTION = {"regulations": "第二十条第(一)项", "licensing": "第二十条第(五)项", "punishment": "第二十条第(六)项",
+               "fees": "第二十条第(八)项", "procurement": "第二十条第(九)项"}
+_T3_FULL = {"partially_granted": "(二)部分公开(区分处理的,只计这一情形,不计其他情形)", "other_handling": "(六)其他处理"}
+_MEASURE_ZH = {"decisions": {"2019": "处理决定数量", "2021": "本年处理决定数量"}}
+
+
+def _label(kind: str, code: str, template: str) -> str:
+    zh = md.labels("zh")[(kind, code)]
+    m = re.match(r"(.*?)\s*\((\d{4}): (.*)\)$", zh)
+    if m:
+        return m.group(3) if template == m.group(2) else m.group(1)
+    return re.sub(r"\s*\(.*\)$", "", zh)
+
+
+@dataclass
+class SynthReport:
+    """A random report: agency, year, template and the true value of every cell."""
+
+    agency: str
+    year: int
+    template: str
+    table2: dict[tuple[str, str], float | int]
+    table3: dict[tuple[str, str], int]
+    table4: dict[tuple[str, str], int]
+
+
+def _small(rng: random.Random, busy: float) -> int:
+    r = rng.random()
+    if r > busy:
+        return 0
+    return rng.choice([1, 1, 2, 3, 5, 8, 13, 21, 40, 120, 350])
+
+
+def random_report(rng: random.Random, template: str | None = None, agency: str | None = None,
+                  year: int | None = None) -> SynthReport:
+    """Draw a report whose Table 3 and Table 4 satisfy R1–R4 and whose cells are all non-negative."""
+    template = template or rng.choice(md.TEMPLATES)
+    year = year or (rng.choice([2019, 2020]) if template == "2019" else rng.randint(2021, 2025))
+    agency = agency or f"{rng.choice(['东','西','南','北','中','新','丰','安'])}{rng.choice(['城','山','江','河','湖','海'])}区人民政府"
+    busy = rng.choice([0.05, 0.2, 0.5])
+    t2: dict = {}
+    for item, measures in md.table2_layout(template):
+        for m in measures:
+            if m.kind == "count":
+                v = rng.choice([0, 0, rng.randint(1, 30), rng.randint(10, 3000)])
+            elif m.kind == "signed":
+                v = rng.choice([0, rng.randint(-20, 20)])
+            elif m.kind == "amount":
+                v = rng.choice([0, round(rng.uniform(0, 10000), rng.choice([0, 2, 4]))])
+            else:
+                v = rng.choice([0, round(rng.uniform(1000, 9e7), 2)])
+            t2[(item, m.measure)] = v
+    rows = md.table3_rows(template)
+    leaves = md.outcome_leaves(template)
+    parts = md.TABLE3_PARTS
+    t3: dict = {}
+    for col in parts:
+        col_busy = busy if col == "natural_person" else busy / 6
+        for r in leaves:
+            t3[(r, col)] = _small(rng, col_busy / 3)
+        total = sum(t3[(r, col)] for r in leaves)
+        t3[("total_processed", col)] = total
+        forward = _small(rng, col_busy / 4)
+        carried = rng.randint(0, total + forward) if rng.random() < col_busy else 0
+        t3[("carried_forward", col)] = forward
+        t3[("carried_over", col)] = carried
+        t3[("new_received", col)] = total + forward - carried
+    for r in rows:
+        t3[(r, "total")] = sum(t3[(r, c)] for c in parts)
+    t4: dict = {}
+    for p in md.TABLE4_PROCEEDINGS:
+        four = [_small(rng, busy / 3) for _ in range(4)]
+        for o, v in zip(md.TABLE4_OUTCOMES, four + [sum(four)], strict=True):
+            t4[(p, o)] = v
+    return SynthReport(agency, year, template, t2, t3, t4)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return repr(v) if v != int(v) else str(int(v))
+    return str(v)
+
+
+def _money(v, measure: str) -> str:
+    return f"{_fmt(v)}元" if measure == "procurement_amount" else _fmt(v)
+
+
+def table_rows(rep: SynthReport) -> dict[str, list[list[str]]]:
+    """The three tables as rows of printed cells (labels first), in the template's layout."""
+    t = rep.template
+    t2: list[list[str]] = []
+    for item, measures in md.table2_layout(t):
+        if item in _T2_CAPTION:
+            t2.append([_T2_CAPTION[item]])
+            t2.append(["信息内容"] + [_MEASURE_ZH.get(m.measure, {}).get(t) or _label("table2_measure", m.measure, t)
+                                     for m in measures])
+        t2.append([_label("table2", item, t)] + [_money(rep.table2[(item, m.measure)], m.measure) for m in measures])
+    header = [["(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", "申请人情况"],
+              ["自然人", "法人或其他组织", "总计"], ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
+    t3 = list(header)
+    for r in md.table3_rows(t):
+        label = _T3_FULL.get(r) or _label("table3_row", r, t)
+        lead = [_T3_GROUP[r]] if r in _T3_GROUP and not (t == "2019" and r == "other_overdue_correction") else []
+        t3.append(lead + [label] + [str(rep.table3[(r, c)]) for c in md.TABLE3_APPLICANTS])
+    t4 = [["行政复议", "行政诉讼"],
+          ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
+          ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
+          [str(rep.table4[(p, o)]) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES]]
+    return {"table2": t2, "table3": t3, "table4": t4}
+
+
+_FILLER = "本机关认真贯彻落实《中华人民共和国政府信息公开条例》,持续推进政务公开工作。"
+
+
+def _parts(rep: SynthReport):
+    title = f"{rep.agency}{rep.year}年政府信息公开工作年度报告"
+    heads = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+             "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    return title, heads
+
+
+def render(rep: SynthReport, fmt: str) -> str:
+    """Write a report as ``pipe-text``, ``crawler-text`` (cell boundaries lost), ``markdown`` or ``html``."""
+    title, heads = _parts(rep)
+    tables = table_rows(rep)
+    order = ["table2", "table3", "table4"]
+    if fmt == "html":
+        out = [f"<html><head><meta charset='utf-8'><title>{_html.escape(title)}</title></head><body>",
+               f"<h1>{_html.escape(title)}</h1>"]
+        for i, h in enumerate(heads):
+            out.append(f"<p>{h}</p>")
+            if 1 <= i <= 3:
+                out.append("<table border='1'>")
+                for row in tables[order[i - 1]]:
+                    out.append("<tr>" + "".join(f"<td>{_html.escape(c) if c else '&nbsp;'}</td>" for c in row)
+                               + "</tr>")
+                out.append("</table>")
+            else:
+                out.append(f"<p>{_FILLER}</p>")
+        out.append("</body></html>")
+        return "\n".join(out)
+    if fmt == "crawler-text":
+        body = [title]
+        for i, h in enumerate(heads):
+            body.append(h)
+            body.append("".join("".join(r) for r in tables[order[i - 1]]) if 1 <= i <= 3 else _FILLER)
+        return f"标题: {title}\n发布机构: {rep.agency}\n==================== 正文 ====================\n" + "".join(body)
+    lines = [title]
+    for i, h in enumerate(heads):
+        lines.append(h)
+        if 1 <= i <= 3:
+            for row in tables[order[i - 1]]:
+                if fmt == "markdown":
+                    lines.append("| " + " | ".join(row) + " |")
+                    if row is tables[order[i - 1]][0]:
+                        lines.append("|" + "---|" * len(row))
+                else:
+                    lines.append(" | ".join(row) + " |")
+            lines.append("")
+        else:
+            lines.append(_FILLER)
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = ("pipe-text", "crawler-text", "markdown", "html")

@@ -1,0 +1,104 @@
+"""One printed cell to a value: numbers, blanks, '/', signed deltas, money with units, remarks.
+
+The policy is the spec's §6: blank → null + ``blank``; '/', '-', '—', '无', '不涉及' → null + ``na``;
+a number with a remark (``55（含自然失效29件）``) → the number + ``note``; text → null + ``invalid``.
+The raw text always travels with the value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import clean_cell
+
+_NA = {"/", "-", "—", "——", "–", "无", "不涉及", "x", "X", "×", "\\"}
+_NUMBER = re.compile(r"([+\-]?)([0-9][0-9,]*(?:\.[0-9]+)?)(万元|元)?")
+_NOTE = re.compile(r"([+\-]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:件|个|项|条)?\s*([(\[（【].*[)\]）】]|[,;:].*)$")
+VALUE_LIKE = re.compile(
+    r"(?:[+\-]?[0-9][0-9,]*(?:\.[0-9]+)?(?:万元|元|件)?|/|-|—+|–|无|不涉及|x|X|×|\\|"
+    r"[0-9]+\s*[(（][^)）]*[)）])?"
+)
+
+
+@dataclass
+class CellValue:
+    """A template cell: the number, the text as printed, and why it needs attention (flag)."""
+
+    value: float | int | None
+    raw: str
+    flag: str | None = None
+    candidates: list | None = None
+    note: str | None = None
+    unit: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def number(self) -> float | int:
+        """The value for arithmetic: null counts as 0 (blank and '/' mean none)."""
+        return self.value if self.value is not None else 0
+
+
+def missing() -> CellValue:
+    """A cell whose row or table the document does not print."""
+    return CellValue(None, "", "missing")
+
+
+def _num(text: str) -> int | float:
+    text = text.replace(",", "")
+    if "." in text:
+        f = float(text)
+        return f
+    return int(text)
+
+
+def parse_cell(text: str, kind: str = "count") -> CellValue:
+    """Read one separated cell.
+
+    Args:
+        text: the cell as printed (normalised or not).
+        kind: ``count``, ``signed``, ``amount`` or ``money`` (see :mod:`xxgk.metadata`).
+    """
+    raw = text.strip()
+    t = clean_cell(text)
+    if t == "":
+        return CellValue(None, raw, "blank")
+    if t in _NA:
+        return CellValue(None, raw, "na")
+    m = _NUMBER.fullmatch(t)
+    if m:
+        sign, digits, unit = m.groups()
+        if "," in digits and not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", digits):
+            return CellValue(None, raw, "invalid")
+        value = _num(digits)
+        if sign == "-":
+            value = -value
+        cv = CellValue(value, raw)
+        if kind == "money":
+            if unit:
+                cv.unit = unit
+            else:
+                cv.flag = "unit_unknown"
+        elif unit and kind == "amount" and unit == "元":
+            cv.note = "printed in 元 under a 万元 header"
+            cv.flag = "note"
+        return cv
+    m = _NOTE.match(t)
+    if m:
+        return CellValue(_num(m.group(1)), raw, "note", note=m.group(2))
+    return CellValue(None, raw, "invalid")
+
+
+def run_cell(piece: str, kind: str, inferred: bool) -> CellValue:
+    """A cell cut out of a run of digits: its value, with flag ``recovered`` when the cut was inferred."""
+    cv = parse_cell(piece, kind)
+    if inferred and cv.flag in (None, "unit_unknown"):
+        if cv.flag == "unit_unknown":
+            cv.note = "unit not printed"
+        cv.flag = "recovered"
+    return cv
+
+
+def is_value_like(text: str) -> bool:
+    """Whether a separated cell holds a value (number, blank, '/' …) rather than a label."""
+    return bool(VALUE_LIKE.fullmatch(clean_cell(text)))
