@@ -9,11 +9,14 @@ the values are never adjusted.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from . import metadata as md
 
 RULES: dict[str, str] = {
+    "W4": "Text against table: a total of applications received stated in sections 一 or 三 equals Table 3 "
+          "一 new_received (or 一+二) in the 总计 column (a warning)",
     "R1": "Table 3, per applicant column: 一 new_received + 二 carried_over = （七） total_processed + 四 carried_forward",
     "R2": "Table 3, per applicant column: （七） total_processed = sum of the outcome rows",
     "R3": "Table 3, per row: 总计 = sum of the six applicant columns",
@@ -23,7 +26,7 @@ RULES: dict[str, str] = {
 _UNUSABLE = {"ambiguous", "invalid"}
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckResult:
     """One rule applied at one place: what the rule implies (expected) against what is printed (actual)."""
 
@@ -43,49 +46,67 @@ class CheckResult:
         return d
 
 
-def _sum_rule(rule, scope, parts, total, cells, skipped) -> CheckResult | None:
-    involved = [cells[k] for k in parts + [total] if k in cells]
-    if not involved or all(c.flag == "missing" for c in involved):
-        return None
-    bad = [k for k in parts + [total] if k in cells and cells[k].flag in _UNUSABLE]
-    if bad:
-        skipped.append(f"{rule} {scope} not evaluated: {'.'.join(bad[0])} is {cells[bad[0]].flag}")
-        return None
-    expected = sum(cells[k].number for k in parts if k in cells)
-    actual = cells[total].number if total in cells else 0
-    passed = expected == actual
-    note = None
-    if not passed and total in cells and cells[total].flag in ("blank", "na"):
-        note = "total cell printed blank" if cells[total].flag == "blank" else "total cell printed as n/a"
-    return CheckResult(rule, scope, _plain(expected), _plain(actual), passed, note)
-
-
 def _plain(x):
     return int(x) if isinstance(x, float) and x.is_integer() else x
+
+
+def _num(cv) -> float:
+    v = cv.value
+    return 0 if v is None else v
+
+
+def _compare(rule: str, scope: str, lhs: list, rhs: list, skipped: list[str], total=None) -> CheckResult | None:
+    """Σ lhs against Σ rhs over CellValues (None entries: rows not in the table)."""
+    e = a = 0
+    seen = printed = False
+    for side, cells in ((0, lhs), (1, rhs)):
+        for c in cells:
+            if c is None:
+                continue
+            seen = True
+            flag = c.flag
+            if flag is None:
+                printed = True
+            elif flag in _UNUSABLE:
+                skipped.append(f"{rule} {scope} not evaluated: a cell is {flag} ('{c.raw}')")
+                return None
+            elif flag != "missing":
+                printed = True
+            v = c.value
+            if v is not None:
+                if side:
+                    a += v
+                else:
+                    e += v
+    if not seen or not printed:
+        return None
+    passed = e == a
+    note = None
+    if not passed and total is not None and total.flag in ("blank", "na"):
+        note = "total cell printed blank" if total.flag == "blank" else "total cell printed as n/a"
+    return CheckResult(rule, scope, _plain(e), _plain(a), passed, note)
 
 
 def table3_results(cells: dict, rows: list[str], template: str, skipped: list[str]) -> list[CheckResult]:
     """R1, R2 and R3 over Table 3 cells keyed ``(row, applicant)``."""
     out: list[CheckResult] = []
-    leaves = [r for r in rows if r in md.outcome_leaves(template) or r == "other_handling"]
-    for col in md.TABLE3_APPLICANTS:
-        lhs = [("new_received", col), ("carried_over", col)]
-        rhs = [("total_processed", col), ("carried_forward", col)]
-        inv = [cells[k] for k in lhs + rhs if k in cells]
-        if inv and not all(c.flag == "missing" for c in inv):
-            bad = [k for k in lhs + rhs if k in cells and cells[k].flag in _UNUSABLE]
-            if bad:
-                skipped.append(f"R1 table3.{col} not evaluated: {'.'.join(bad[0])} is {cells[bad[0]].flag}")
-            else:
-                e = sum(cells[k].number for k in lhs if k in cells)
-                a = sum(cells[k].number for k in rhs if k in cells)
-                out.append(CheckResult("R1", f"table3.{col}", _plain(e), _plain(a), e == a))
-    for col in md.TABLE3_APPLICANTS:
-        r = _sum_rule("R2", f"table3.{col}", [(x, col) for x in leaves], ("total_processed", col), cells, skipped)
+    cols = md.TABLE3_APPLICANTS
+    grid = {r: [cells.get((r, c)) for c in cols] for r in rows}
+    none = [None] * len(cols)
+    leaves = [grid[r] for r in rows if r in md.outcome_leaves(template) or r == "other_handling"]
+    new, over = grid.get("new_received", none), grid.get("carried_over", none)
+    total, forward = grid.get("total_processed", none), grid.get("carried_forward", none)
+    for j, col in enumerate(cols):
+        r = _compare("R1", f"table3.{col}", [new[j], over[j]], [total[j], forward[j]], skipped)
+        if r:
+            out.append(r)
+    for j, col in enumerate(cols):
+        r = _compare("R2", f"table3.{col}", [lf[j] for lf in leaves], [total[j]], skipped, total[j])
         if r:
             out.append(r)
     for row in rows:
-        r = _sum_rule("R3", f"table3.{row}", [(row, c) for c in md.TABLE3_PARTS], (row, "total"), cells, skipped)
+        g = grid[row]
+        r = _compare("R3", f"table3.{row}", g[:-1], [g[-1]], skipped, g[-1])
         if r:
             out.append(r)
     return out
@@ -98,14 +119,13 @@ def table3_rules_for_cell(cells: dict, rows: list[str], template: str, key, valu
     trial = dict(cells)
     trial[key] = CellValue(value, str(value))
     row, col = key
+    in_r1 = row in ("new_received", "carried_over", "total_processed", "carried_forward")
+    in_r2 = row not in ("new_received", "carried_over", "carried_forward")
     out = {}
     for res in table3_results(trial, rows, template, []):
-        if res.scope in (f"table3.{col}", f"table3.{row}"):
-            involved = (res.rule == "R3" and res.scope == f"table3.{row}") or (
-                res.rule == "R1" and row in ("new_received", "carried_over", "total_processed", "carried_forward")) or (
-                res.rule == "R2" and row != "new_received" and row != "carried_over" and row != "carried_forward")
-            if involved:
-                out[f"{res.rule} {res.scope}"] = res.passed
+        if (res.rule == "R3" and res.scope == f"table3.{row}") or (
+                res.scope == f"table3.{col}" and ((res.rule == "R1" and in_r1) or (res.rule == "R2" and in_r2))):
+            out[f"{res.rule} {res.scope}"] = res.passed
     return out
 
 
@@ -114,9 +134,10 @@ def check_report(report) -> tuple[list[CheckResult], list[str]]:
     skipped: list[str] = []
     rows = sorted({r for r, _ in report.table3}, key=list(md.codes_of("table3_row")).index)
     out = table3_results(report.table3, rows, report.table_templates["table3"], skipped)
+    t4 = report.table4
     for p in md.TABLE4_PROCEEDINGS:
-        r = _sum_rule("R4", f"table4.{p}", [(p, o) for o in md.TABLE4_OUTCOMES[:4]], (p, "total"),
-                      report.table4, skipped)
+        parts = [t4.get((p, o)) for o in md.TABLE4_OUTCOMES[:4]]
+        r = _compare("R4", f"table4.{p}", parts, [t4.get((p, "total"))], skipped, t4.get((p, "total")))
         if r:
             out.append(r)
     for name, cells in (("table2", report.table2 if report.table_templates["table2"] == "2021" else {}),
@@ -128,3 +149,36 @@ def check_report(report) -> tuple[list[CheckResult], list[str]]:
         out.append(CheckResult("R6", name, 0, negatives, negatives == 0,
                                None if negatives == 0 else f"{negatives} negative cell(s)"))
     return out, skipped
+
+
+_STATED = re.compile(r"(?:收到|受理|接收|新收)(?:各类|群众|公民|依申请公开|政府信息公开|信息公开|的)*(?:申请|信息)"
+                     r"(?:共|合计|总计|计)?(\d+)件")
+
+
+def text_vs_table(report) -> list[CheckResult]:
+    """W4: applications received as stated in the narrative (sections 一, 三) against Table 3.
+
+    A statement that equals 一 (new) or 一+二 (new plus carried over) passes; the note quotes it.
+    """
+    new = report.table3.get(("new_received", "total"))
+    over = report.table3.get(("carried_over", "total"))
+    if new is None or new.flag in ("missing", "ambiguous", "invalid"):
+        return []
+    out = []
+    seen = set()
+    for n in (1, 3):
+        sec = report.sections.get(n)
+        if not sec:
+            continue
+        for m in _STATED.finditer(sec["text"]):
+            stated = int(m.group(1))
+            if stated in seen:
+                continue
+            seen.add(stated)
+            a = new.number
+            both = a + (over.number if over is not None and over.flag not in _UNUSABLE else 0)
+            passed = stated in (a, both)
+            snippet = sec["text"][max(0, m.start() - 12):m.end()]
+            out.append(CheckResult("W4", f"section{n}.applications_received", stated, a if stated != both else both,
+                                   passed, f"stated in section {n}: '{snippet}'"))
+    return out

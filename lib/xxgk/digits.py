@@ -46,6 +46,8 @@ def splits(run: str, kinds: Sequence[str], limit: int = MAX_CANDIDATES,
     """
     s = run.strip()
     n = len(kinds)
+    if len(s) == n and s.isdigit():  # one digit per cell: the only cut
+        return [tuple(s)] if prune is None or all(prune(list(s[:i + 1])) for i in range(n)) else []
     pats = [_KIND[k] for k in kinds]
     out: list[tuple[str, ...]] = []
 
@@ -86,6 +88,8 @@ def sum_splits(run: str, n_parts: int, limit: int = MAX_CANDIDATES) -> list[tupl
     partial sum bounded by the total, which keeps long rows (``35212035012512001067``) cheap.
     """
     s = run.strip()
+    if len(s) == n_parts + 1 and s.isdigit():  # one digit per cell
+        return [tuple(s)] if sum(int(c) for c in s[:-1]) == int(s[-1]) else []
     out: list[tuple[str, ...]] = []
     last = s.split(" ")[-1]
     for k in range(1, len(last) + 1):

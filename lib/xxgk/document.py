@@ -26,7 +26,7 @@ class ReportError(Exception):
         self.kind = kind
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One table cell as printed, with its span in the source grid."""
 
@@ -35,7 +35,7 @@ class Cell:
     colspan: int = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     """A run of text (a paragraph, a heading, a line, or a whole crawler page)."""
 

@@ -8,7 +8,7 @@ The raw text always travels with the value.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .text import clean_cell
 
@@ -21,7 +21,7 @@ VALUE_LIKE = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class CellValue:
     """A template cell: the number, the text as printed, and why it needs attention (flag)."""
 
@@ -31,7 +31,6 @@ class CellValue:
     candidates: list | None = None
     note: str | None = None
     unit: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def number(self) -> float | int:
@@ -60,6 +59,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         kind: ``count``, ``signed``, ``amount`` or ``money`` (see :mod:`xxgk.metadata`).
     """
     raw = text.strip()
+    if raw.isdigit() and raw.isascii() and (len(raw) == 1 or raw[0] != "0" or kind != "count"):
+        return CellValue(int(raw), raw)  # the common case, already normalised
     t = clean_cell(text)
     if t == "":
         return CellValue(None, raw, "blank")
@@ -101,4 +102,7 @@ def run_cell(piece: str, kind: str, inferred: bool) -> CellValue:
 
 def is_value_like(text: str) -> bool:
     """Whether a separated cell holds a value (number, blank, '/' …) rather than a label."""
-    return bool(VALUE_LIKE.fullmatch(clean_cell(text)))
+    t = text.strip()
+    if t.isdigit() and t.isascii():
+        return True
+    return bool(VALUE_LIKE.fullmatch(clean_cell(t)))

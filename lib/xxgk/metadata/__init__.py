@@ -160,13 +160,18 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    """A dataset table: its name, Chinese label, description, primary key and columns."""
+    """A dataset table: its name, Chinese label, description, primary key and columns.
+
+    ``derived`` tables are computed by :class:`xxgk.dataset.Dataset` from the stored ones and never
+    written to disk (so nothing is stored twice).
+    """
 
     name: str
     label_zh: str
     description: str
     key: tuple[str, ...]
     columns: tuple[Column, ...] = field(default_factory=tuple)
+    derived: bool = False
 
     def column(self, name: str) -> Column:
         """The column called ``name``."""
@@ -205,6 +210,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("source_file", "string", "源文件", "Path of the source file, relative to the build input"),
         Column("sha256", "string", "文件摘要", "SHA-256 of the source file"),
         Column("source_url", "string", "原文链接", "Original URL where known"),
+        Column("build_key", "string", "构建键", "Hash of file content, sources.csv row and parser version; "
+               "an unchanged key lets a rebuild reuse the rows instead of parsing again"),
         Column("parse_status", "category", "解析状态", "ok, or checks_failed when a rule fails",
                allowed=("ok", "checks_failed")),
         Column("failed_checks_count", "Int64", "未通过校验数", "Number of failed rule results", unit="count"),
@@ -256,5 +263,68 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("source_file", "string", "源文件", "Path of the file, relative to the build input"),
         Column("sha256", "string", "文件摘要", "SHA-256 of the file (null when unreadable)"),
         Column("reason", "string", "原因", "Why the file was not parsed"),
+        Column("kind", "category", "类别", "not_a_report, pre2019, unreadable, unsupported_format, empty, "
+               "too_large, not_found, timeout or internal"),
+        Column("build_key", "string", "构建键", "Hash of file content, sources.csv row and parser version"),
     )),
+    Table("outcome_shares", "办理结果构成", "Per report: what happened to the applications handled (Table 3 总计 "
+          "column), as counts and as percentages of total_processed.", ("report_id",), (
+        _RID,
+        Column("agency", "string", "机关名称", "Canonical agency name"),
+        Column("year", "Int64", "报告年度", "Report year"),
+        Column("total_processed_count", "Float64", "办理总数", "（七）总计, 总计 column", unit="件"),
+        *[c for g, zh in (("granted", "予以公开"), ("partially_granted", "部分公开"), ("denied", "不予公开"),
+                          ("unable", "无法提供"), ("not_processed", "不予处理"), ("other", "其他处理"))
+          for c in (Column(f"{g}_count", "Float64", zh, f"Applications {g.replace('_', ' ')} (总计 column)", unit="件"),
+                    Column(f"{g}_pct", "Float64", f"{zh}占比", f"{g.replace('_', ' ')} as % of total_processed",
+                           unit="%"))],
+        Column("has_flagged_cells", "boolean", "含标记单元格", "True when any Table 3 cell of the report is "
+               "flagged recovered, ambiguous, note or invalid"),
+        Column("has_totals_from_columns", "boolean", "总计取自分列之和", "True when 总计 cells were printed blank "
+               "or '/' and the sum of the six applicant columns was used instead"),
+    ), derived=True),
+    Table("applicant_mix", "申请人构成", "Per report: new applications by applicant type (Table 3 row 一).",
+          ("report_id",), (
+        _RID,
+        Column("agency", "string", "机关名称", "Canonical agency name"),
+        Column("year", "Int64", "报告年度", "Report year"),
+        Column("new_received_count", "Float64", "新收申请总数", "一、本年新收 (总计)", unit="件"),
+        Column("natural_person_count", "Float64", "自然人", "New applications from natural persons", unit="件"),
+        Column("legal_person_count", "Float64", "法人或其他组织", "New applications from the five organisation "
+               "columns together", unit="件"),
+        Column("natural_person_pct", "Float64", "自然人占比", "natural persons as % of new applications", unit="%"),
+        Column("commercial_count", "Float64", "商业企业", "From commercial enterprises", unit="件"),
+        Column("research_count", "Float64", "科研机构", "From research institutions", unit="件"),
+        Column("social_org_count", "Float64", "社会公益组织", "From public-interest organisations", unit="件"),
+        Column("legal_service_count", "Float64", "法律服务机构", "From legal service organisations", unit="件"),
+        Column("other_org_count", "Float64", "其他", "From other organisations", unit="件"),
+    ), derived=True),
+    Table("review_litigation_rates", "复议诉讼纠错率", "Per report and proceeding: cases, results and the "
+          "correction rate (corrected as % of concluded cases).", ("report_id", "proceeding"), (
+        _RID,
+        Column("agency", "string", "机关名称", "Canonical agency name"),
+        Column("year", "Int64", "报告年度", "Report year"),
+        Column("proceeding", "category", "程序", "review, litigation_direct, litigation_after_review, or "
+               "litigation (the two litigation groups together)"),
+        Column("total_count", "Float64", "总计", "Cases (总计)", unit="件"),
+        Column("upheld_count", "Float64", "结果维持", "Upheld", unit="件"),
+        Column("corrected_count", "Float64", "结果纠正", "Corrected", unit="件"),
+        Column("other_count", "Float64", "其他结果", "Other result", unit="件"),
+        Column("pending_count", "Float64", "尚未审结", "Pending", unit="件"),
+        Column("correction_pct", "Float64", "纠错率", "corrected / (upheld + corrected + other) × 100; null when "
+               "no case was concluded", unit="%"),
+        Column("per_100_applications", "Float64", "每百件申请", "cases per 100 applications handled "
+               "(total_processed)", unit="per 100"),
+    ), derived=True),
+    Table("year_over_year", "同比变化", "Per agency, year and measure: the value, the previous year's and the "
+          "change.", ("agency_id", "year", "measure"), (
+        Column("agency_id", "string", "机关编号", "Stable agency id"),
+        Column("agency", "string", "机关名称", "Canonical agency name"),
+        Column("year", "Int64", "报告年度", "Report year"),
+        Column("measure", "category", "指标", "One of the measures listed in xxgk.dataset.YOY_MEASURES"),
+        Column("value", "Float64", "本年", "This year's value"),
+        Column("previous_value", "Float64", "上年", "The previous year's value (null when that year is missing)"),
+        Column("change", "Float64", "变化", "value − previous_value"),
+        Column("change_pct", "Float64", "变化率", "change as % of previous_value", unit="%"),
+    ), derived=True),
 )}

@@ -1,0 +1,78 @@
+"""Parse speed per input format: reports/second on one core, over the real corpus and synthetic reports.
+
+Usage: python bench/parse_speed.py [--seconds 3] [--corpus ../shared/corpus/raw]
+
+Each file is read from memory (bytes) and taken through read → parse → checks, repeated until the
+time budget per format is spent. One process, so the figure is per core. Synthetic reports (random
+valid tables, see xxgk.synth) are measured too, so the benchmark runs without ../shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from xxgk import ReportError, parse_bytes
+from xxgk.readers import detect
+from xxgk.readers.decode import decode
+from xxgk.synth import FORMATS, random_report, render
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _format_of(data: bytes) -> str:
+    try:
+        text = decode(data)[0]
+    except UnicodeError:
+        text = None
+    return detect(data, text)
+
+
+def measure(files: list[tuple[str, bytes]], seconds: float) -> tuple[int, float]:
+    """Parse the files round-robin for ``seconds``; return (reports parsed, elapsed)."""
+    n, t0 = 0, time.perf_counter()
+    while True:
+        for name, data in files:
+            parse_bytes(data, name)
+            n += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds:
+            return n, elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=3.0, help="time budget per format")
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "raw"))
+    a = ap.parse_args()
+    groups: dict[str, list] = defaultdict(list)
+    corpus = Path(a.corpus)
+    skipped = []
+    if corpus.is_dir():
+        for p in sorted(corpus.iterdir()):
+            data = p.read_bytes()
+            try:
+                parse_bytes(data, p.name)
+            except ReportError as exc:
+                skipped.append(f"{p.name} ({exc.reason})")
+                continue
+            groups[f"corpus {_format_of(data)}"].append((p.name, data))
+    rng = random.Random(0)
+    for fmt in FORMATS:
+        for i in range(50):
+            rep = random_report(rng)
+            groups[f"synthetic {fmt}"].append((f"s{i}", render(rep, fmt).encode()))
+    print(f"{'input':28} {'files':>5} {'parsed':>8} {'seconds':>8} {'reports/s/core':>15}")
+    for name in sorted(groups):
+        files = groups[name]
+        n, elapsed = measure(files, a.seconds)
+        print(f"{name:28} {len(files):5d} {n:8d} {elapsed:8.2f} {n / elapsed:15.0f}")
+    for s in skipped:
+        print(f"not measured (rejected by the parser): {s}")
+
+
+if __name__ == "__main__":
+    main()

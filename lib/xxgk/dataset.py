@@ -1,0 +1,316 @@
+"""Load the built dataset: pandas frames with ordered codes, labels, derived tables; DuckDB SQL.
+
+``load()`` reads the Parquet tables written by :mod:`xxgk.build` (filters on agency and year are
+pushed down to Parquet, so a large dataset is not read whole), returns a :class:`Dataset` whose
+attributes are DataFrames, and computes the derived tables users ask for (outcome shares, applicant
+mix, review/litigation correction rates, year-over-year changes) from the stored ones.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from . import metadata as md
+
+STORED = [t.name for t in md.TABLES.values() if not t.derived]
+CODE_COLUMNS = {  # column → kind of codes.csv, for ordered categoricals and labels
+    "item": "table2", "measure": "table2_measure", "row": "table3_row", "applicant": "table3_applicant",
+    "proceeding": "table4_proceeding", "outcome": "table4_outcome",
+}
+OUTCOME_GROUPS = {  # derived outcome group → Table 3 rows
+    "granted": ("granted",),
+    "partially_granted": ("partially_granted",),
+    "denied": tuple(c for c in md.codes_of("table3_row") if c.startswith("denied_")),
+    "unable": tuple(c for c in md.codes_of("table3_row") if c.startswith("unable_")),
+    "not_processed": tuple(c for c in md.codes_of("table3_row") if c.startswith("rejected_")),
+    "other": ("other_handling", "other_overdue_correction", "other_overdue_fee", "other_other"),
+}
+YOY_MEASURES = {  # measure → (table, key columns, values)
+    "new_received": ("applications", {"row": "new_received", "applicant": "total"}),
+    "total_processed": ("applications", {"row": "total_processed", "applicant": "total"}),
+    "granted": ("applications", {"row": "granted", "applicant": "total"}),
+    "carried_forward": ("applications", {"row": "carried_forward", "applicant": "total"}),
+    "review_total": ("review_litigation", {"proceeding": "review", "outcome": "total"}),
+    "litigation_direct_total": ("review_litigation", {"proceeding": "litigation_direct", "outcome": "total"}),
+    "litigation_after_review_total": ("review_litigation",
+                                      {"proceeding": "litigation_after_review", "outcome": "total"}),
+    "normative_documents_in_force": ("active_disclosure", {"item": "normative_documents", "measure": "in_force"}),
+    "licensing_decisions": ("active_disclosure", {"item": "licensing", "measure": "decisions"}),
+    "punishment_decisions": ("active_disclosure", {"item": "punishment", "measure": "decisions"}),
+}
+_PANDAS = {"string": "string", "Int64": "Int64", "Float64": "Float64", "boolean": "boolean", "category": "category"}
+
+
+def default_path() -> Path:
+    """Where the dataset is: $XXGK_DATA, else data/processed of this checkout, else ./data/processed."""
+    env = os.environ.get("XXGK_DATA")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "data" / "processed"
+    if repo.exists():
+        return repo
+    return Path("data/processed")
+
+
+def _categories(kind: str) -> list[str]:
+    return md.codes_of(kind)
+
+
+def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
+    for c in table.columns:
+        if c.name not in df:
+            df[c.name] = pd.Series([None] * len(df))
+        if c.name in CODE_COLUMNS:
+            cats = _categories(CODE_COLUMNS[c.name])
+            extra = [v for v in pd.unique(df[c.name].dropna()) if v not in cats]
+            df[c.name] = pd.Categorical(df[c.name], categories=cats + sorted(extra), ordered=True)
+        elif c.dtype == "category" and c.allowed:
+            extra = [v for v in pd.unique(df[c.name].dropna()) if v not in c.allowed]
+            df[c.name] = pd.Categorical(df[c.name], categories=list(c.allowed) + sorted(extra), ordered=True)
+        else:
+            df[c.name] = df[c.name].astype(_PANDAS[c.dtype])
+    return df[table.names]
+
+
+class Dataset:
+    """The dataset as pandas DataFrames, one attribute per table (see docs/data-dictionary.md).
+
+    Stored tables: ``reports``, ``active_disclosure``, ``applications``, ``review_litigation``,
+    ``checks``, ``sections``, ``errors``. Derived: ``outcome_shares``, ``applicant_mix``,
+    ``review_litigation_rates``, ``year_over_year``.
+    """
+
+    def __init__(self, path: Path, frames: dict[str, pd.DataFrame]):
+        self.path = path
+        for name, df in frames.items():
+            setattr(self, name, df)
+
+    def __repr__(self) -> str:
+        return f"<xxgk.Dataset {self.path}: {len(self.reports)} reports, {len(self.errors)} errors>"
+
+    # -- labels --------------------------------------------------------------------------
+    def label(self, df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+        """A copy of ``df`` with a ``<column>_label`` beside every code column, in Chinese or English."""
+        labels = md.labels(lang)
+        out = df.copy()
+        for col, kind in CODE_COLUMNS.items():
+            if col in out:
+                out[f"{col}_label"] = out[col].astype("object").map(lambda c, k=kind: labels.get((k, c), c))
+        return out
+
+    def wide(self, table: str = "applications", value: str = "value") -> pd.DataFrame:
+        """A stored long table pivoted wide: one row per report and row/item, one column per applicant/measure."""
+        keys = {"applications": ("row", "applicant"), "active_disclosure": ("item", "measure"),
+                "review_litigation": ("proceeding", "outcome")}[table]
+        df = getattr(self, table)
+        return df.pivot_table(index=["report_id", keys[0]], columns=keys[1], values=value, aggfunc="first",
+                              observed=True, dropna=False).reset_index()
+
+    # -- derived tables ------------------------------------------------------------------
+    def _report_cols(self) -> pd.DataFrame:
+        return self.reports[["report_id", "agency_id", "agency", "year"]]
+
+    @cached_property
+    def _t3_totals(self) -> tuple[pd.DataFrame, pd.Series]:
+        """Table 3 总计 column per report × row; where the 总计 cell is printed blank or '/', the sum of
+        the six applicant columns (the second value says which reports needed that)."""
+        a = self.applications
+        t = a[a["applicant"] == "total"].set_index(["report_id", "row"])
+        parts = a[a["applicant"] != "total"].groupby(["report_id", "row"], observed=True)["value"].sum(min_count=1)
+        blank = t["flag"].isin(["blank", "na"]) & parts.reindex(t.index).fillna(0).gt(0)
+        value = t["value"].where(~blank, parts.reindex(t.index))
+        wide = value.unstack("row")
+        used = blank.groupby(level="report_id").any()
+        return wide, used
+
+    def _t3_total(self) -> pd.DataFrame:
+        return self._t3_totals[0]
+
+    @cached_property
+    def outcome_shares(self) -> pd.DataFrame:
+        """Per report: outcome counts and percentages of total_processed (总计 column)."""
+        t = self._t3_total()
+        out = pd.DataFrame(index=t.index)
+        total = t.get("total_processed")
+        out["total_processed_count"] = total
+        for g, rows in OUTCOME_GROUPS.items():
+            present = [r for r in rows if r in t.columns]
+            cnt = t[present].fillna(0).sum(axis=1) if present else pd.Series(0.0, index=t.index)
+            out[f"{g}_count"] = cnt
+            out[f"{g}_pct"] = np.where(total.fillna(0) > 0, cnt / total * 100, np.nan)
+        flagged = self.applications.assign(f=self.applications["flag"].isin(
+            ["recovered", "ambiguous", "note", "invalid"])).groupby("report_id", observed=True)["f"].any()
+        out["has_flagged_cells"] = flagged.reindex(out.index).fillna(False)
+        out["has_totals_from_columns"] = self._t3_totals[1].reindex(out.index).fillna(False)
+        out = out.reset_index().merge(self._report_cols(), on="report_id", how="left")
+        return _typed(out, md.TABLES["outcome_shares"])
+
+    @cached_property
+    def applicant_mix(self) -> pd.DataFrame:
+        """Per report: new applications by applicant type."""
+        a = self.applications
+        new = a[a["row"] == "new_received"].pivot_table(index="report_id", columns="applicant", values="value",
+                                                         aggfunc="first", observed=True)
+        out = pd.DataFrame(index=new.index)
+        out["new_received_count"] = new.get("total")
+        for c in md.TABLE3_PARTS:
+            out[f"{c}_count"] = new.get(c)
+        orgs = [f"{c}_count" for c in md.TABLE3_PARTS if c != "natural_person"]
+        out["legal_person_count"] = out[orgs].fillna(0).sum(axis=1)
+        tot = out["new_received_count"]
+        out["natural_person_pct"] = np.where(tot.fillna(0) > 0, out["natural_person_count"] / tot * 100, np.nan)
+        out = out.reset_index().merge(self._report_cols(), on="report_id", how="left")
+        return _typed(out, md.TABLES["applicant_mix"])
+
+    @cached_property
+    def review_litigation_rates(self) -> pd.DataFrame:
+        """Per report and proceeding (plus both litigation groups together): results and correction rate."""
+        r = self.review_litigation
+        w = r.pivot_table(index=["report_id", "proceeding"], columns="outcome", values="value", aggfunc="first",
+                          observed=True).reset_index()
+        w["proceeding"] = w["proceeding"].astype(str)
+        lit = w[w["proceeding"].isin(["litigation_direct", "litigation_after_review"])]
+        if len(lit):
+            both = lit.groupby("report_id").sum(numeric_only=True, min_count=1).reset_index()
+            both["proceeding"] = "litigation"
+            w = pd.concat([w, both], ignore_index=True)
+        for o in md.TABLE4_OUTCOMES:
+            if o not in w:
+                w[o] = np.nan
+        out = w.rename(columns={o: f"{o}_count" for o in md.TABLE4_OUTCOMES})
+        concluded = out[["upheld_count", "corrected_count", "other_count"]].fillna(0).sum(axis=1)
+        out["correction_pct"] = np.where(concluded > 0, out["corrected_count"].fillna(0) / concluded * 100, np.nan)
+        processed = self._t3_total().get("total_processed")
+        out["per_100_applications"] = out["report_id"].map(processed) if processed is not None else np.nan
+        out["per_100_applications"] = np.where(out["per_100_applications"].fillna(0) > 0,
+                                               out["total_count"] / out["per_100_applications"] * 100, np.nan)
+        out = out.merge(self._report_cols(), on="report_id", how="left")
+        order = list(md.TABLE4_PROCEEDINGS) + ["litigation"]
+        out["proceeding"] = pd.Categorical(out["proceeding"], categories=order, ordered=True)
+        out = out.sort_values(["report_id", "proceeding"])
+        t = md.TABLES["review_litigation_rates"]
+        for c in t.columns:
+            if c.name != "proceeding" and c.name in out:
+                out[c.name] = out[c.name].astype(_PANDAS[c.dtype])
+        return out[t.names].reset_index(drop=True)
+
+    @cached_property
+    def year_over_year(self) -> pd.DataFrame:
+        """Per agency, year and measure: value, previous year's value and the change."""
+        rows = []
+        reps = self._report_cols()
+        for measure, (table, keys) in YOY_MEASURES.items():
+            df = getattr(self, table)
+            mask = np.ones(len(df), dtype=bool)
+            for k, v in keys.items():
+                mask &= (df[k] == v).to_numpy()
+            sub = df.loc[mask, ["report_id", "value"]].merge(reps, on="report_id")
+            sub["measure"] = measure
+            rows.append(sub)
+        if not rows:
+            return _typed(pd.DataFrame(), md.TABLES["year_over_year"])
+        d = pd.concat(rows, ignore_index=True)
+        prev = d[["agency_id", "year", "measure", "value"]].copy()
+        prev["year"] = prev["year"] + 1
+        d = d.merge(prev.rename(columns={"value": "previous_value"}), on=["agency_id", "year", "measure"], how="left")
+        d["change"] = d["value"] - d["previous_value"]
+        d["change_pct"] = np.where(d["previous_value"].fillna(0) != 0, d["change"] / d["previous_value"] * 100, np.nan)
+        d["measure"] = pd.Categorical(d["measure"], categories=list(YOY_MEASURES), ordered=True)
+        d = d.sort_values(["agency_id", "measure", "year"])
+        t = md.TABLES["year_over_year"]
+        for c in t.columns:
+            if c.name != "measure":
+                d[c.name] = d[c.name].astype(_PANDAS[c.dtype])
+        return d[t.names].reset_index(drop=True)
+
+    # -- convenience ---------------------------------------------------------------------
+    def report_of(self, agency: str, year: int) -> pd.Series:
+        """The reports row of an agency (canonical name or agency_id) and year."""
+        r = self.reports
+        hit = r[((r["agency"] == agency) | (r["agency_id"] == agency)) & (r["year"] == year)]
+        if hit.empty:
+            raise KeyError(f"no report for {agency} {year}")
+        return hit.iloc[0]
+
+
+def _filter(table: str, agency, year, report_ids):
+    expr = None
+    if report_ids is not None and table != "errors":
+        expr = pads.field("report_id").isin(pa.array(list(report_ids), type=pa.string()))
+    if table == "reports":
+        parts = []
+        if agency is not None:
+            names = [agency] if isinstance(agency, str) else list(agency)
+            parts.append(pads.field("agency").isin(pa.array(names)) | pads.field("agency_id").isin(pa.array(names)))
+        if year is not None:
+            years = [year] if isinstance(year, int) else list(year)
+            parts.append(pads.field("year").isin(pa.array(years, type=pa.int64())))
+        for p in parts:
+            expr = p if expr is None else expr & p
+    return expr
+
+
+def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
+    """Load the dataset built by ``xxgk build``.
+
+    Args:
+        path: the dataset folder (default :func:`default_path`).
+        agency: keep only this agency (canonical name or agency_id, or a list of them).
+        year: keep only this year (or a list of years).
+
+    Raises:
+        FileNotFoundError: no dataset at ``path`` (run ``xxgk build`` or ``make data``).
+    """
+    from .build import recover
+
+    p = Path(path) if path else default_path()
+    recover(p)
+    if not (p / "reports.parquet").exists():
+        raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+    frames: dict[str, pd.DataFrame] = {}
+    reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+    ids = reports.column("report_id").to_pylist() if (agency is not None or year is not None) else None
+    frames["reports"] = reports.to_pandas()
+    for name in STORED:
+        if name == "reports":
+            continue
+        f = p / f"{name}.parquet"
+        if not f.exists():
+            frames[name] = pd.DataFrame(columns=md.TABLES[name].names)
+            continue
+        frames[name] = pads.dataset(f).to_table(filter=_filter(name, None, None, ids)).to_pandas()
+    for name in STORED:
+        frames[name] = _typed(frames[name], md.TABLES[name])
+    return Dataset(p, frames)
+
+
+def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
+    """Run DuckDB SQL over the dataset's tables (each a view of its Parquet file); a DataFrame back.
+
+    Example: ``xxgk.sql("select agency, year, value from applications join reports using (report_id)
+    where row = 'new_received' and applicant = 'total'")``.
+    """
+    import duckdb
+
+    p = Path(path) if path else default_path()
+    from .build import recover
+
+    recover(p)
+    if not (p / "reports.parquet").exists():
+        raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+    con = duckdb.connect()
+    try:
+        for name in STORED:
+            f = p / f"{name}.parquet"
+            if f.exists():
+                con.execute(f"create view {name} as select * from read_parquet('{f.resolve().as_posix()}')")
+        return con.execute(query).df()
+    finally:
+        con.close()
