@@ -173,6 +173,7 @@ class Dataset:
     def review_litigation_rates(self) -> pd.DataFrame:
         """Per report and proceeding (plus both litigation groups together): results and correction rate."""
         r = self.review_litigation
+        r = r[r["flag"] != "missing"]  # an unprinted Table 4 has no rates, not zero rates
         w = r.pivot_table(index=["report_id", "proceeding"], columns="outcome", values="value", aggfunc="first",
                           observed=True).reset_index()
         w["proceeding"] = w["proceeding"].astype(str)
@@ -184,6 +185,7 @@ class Dataset:
         for o in md.TABLE4_OUTCOMES:
             if o not in w:
                 w[o] = np.nan
+            w[o] = w[o].fillna(0)  # blank and '/' cells count as 0 (report-format.md §6)
         out = w.rename(columns={o: f"{o}_count" for o in md.TABLE4_OUTCOMES})
         concluded = out[["upheld_count", "corrected_count", "other_count"]].fillna(0).sum(axis=1)
         out["correction_pct"] = np.where(concluded > 0, out["corrected_count"].fillna(0) / concluded * 100, np.nan)
@@ -247,8 +249,9 @@ def _filter(table: str, agency, year, report_ids):
     if table == "reports":
         parts = []
         if agency is not None:
-            names = [agency] if isinstance(agency, str) else list(agency)
-            parts.append(pads.field("agency").isin(pa.array(names)) | pads.field("agency_id").isin(pa.array(names)))
+            names = pa.array([agency] if isinstance(agency, str) else list(agency), type=pa.string())
+            parts.append(pads.field("agency").isin(names) | pads.field("agency_id").isin(names)
+                         | pads.field("agency_parsed").isin(names))
         if year is not None:
             years = [year] if isinstance(year, int) else list(year)
             parts.append(pads.field("year").isin(pa.array(years, type=pa.int64())))
@@ -267,6 +270,7 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
 
     Raises:
         FileNotFoundError: no dataset at ``path`` (run ``xxgk build`` or ``make data``).
+        LookupError: ``agency`` matches no report (the message names the nearest known agencies).
     """
     from .build import recover
 
@@ -276,6 +280,15 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
         raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
     frames: dict[str, pd.DataFrame] = {}
     reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+    if agency is not None and reports.num_rows == 0:
+        import difflib
+
+        known = sorted(set(pads.dataset(p / "reports.parquet").to_table(columns=["agency"])
+                           .column("agency").to_pylist()) - {None})
+        wanted = agency if isinstance(agency, str) else ", ".join(agency)
+        near = difflib.get_close_matches(wanted, known, n=5, cutoff=0.2) or known[:5]
+        raise LookupError(f"no report of '{wanted}'{f' for {year}' if year else ''} in {p}; "
+                          f"nearest known agencies: {', '.join(near) or '(none)'}")
     ids = reports.column("report_id").to_pylist() if (agency is not None or year is not None) else None
     frames["reports"] = reports.to_pandas()
     for name in STORED:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tests.conftest import CORPUS, ROOT, gold_files, load_gold
 
 import xxgk
+from tests.conftest import CORPUS, ROOT, gold_files, load_gold
 from xxgk import metadata as md
 from xxgk.build import build, data_dictionary_markdown, recover
 

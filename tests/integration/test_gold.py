@@ -9,8 +9,8 @@ page, which the text does not carry. Tables 3 and 4 must match exactly.
 from __future__ import annotations
 
 import pytest
-from tests.conftest import CORPUS, gold_files, load_gold
 
+from tests.conftest import CORPUS, gold_files, load_gold
 from xxgk import ReportError, parse_file
 
 GOLD = [p for p in gold_files() if not load_gold(p)["file"].endswith(".pdf")]

@@ -1,0 +1,386 @@
+"""Short readable summaries of the dataset: the numbers in sentences, in Chinese or English.
+
+Each function returns Markdown for the top of a notebook. Text that comes from reports (agency
+names, rule notes) is HTML-escaped, because notebooks are exported to HTML and shared.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+
+import numpy as np
+import pandas as pd
+
+from . import metadata as md
+from .dataset import OUTCOME_GROUPS
+
+_GROUP_ZH = {"granted": "予以公开", "partially_granted": "部分公开", "denied": "不予公开", "unable": "无法提供",
+             "not_processed": "不予处理", "other": "其他处理"}
+_GROUP_EN = {"granted": "disclosed in full", "partially_granted": "disclosed in part", "denied": "refused",
+             "unable": "unable to provide", "not_processed": "not processed", "other": "other handling"}
+_FLAG_ZH = {"recovered": "恢复", "ambiguous": "无法唯一确定", "note": "带注释", "invalid": "无法识别",
+            "unit_unknown": "单位不明", "missing": "未列出", "blank": "空白", "na": "不适用"}
+
+
+def esc(text) -> str:
+    """HTML-escape text taken from reports before it goes into Markdown/HTML."""
+    return html.escape(str(text), quote=False)
+
+
+def n(v, digits: int = 0) -> str:
+    """A number for prose: thousands separators; '—' for missing."""
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+        return "—"
+    v = float(v)
+    return f"{v:,.{digits}f}" if digits or not v.is_integer() else f"{v:,.0f}"
+
+
+def pct(part, whole) -> str:
+    """part as a percentage of whole, one decimal; '—' when whole is 0 or missing."""
+    try:
+        if whole is None or pd.isna(whole) or float(whole) == 0 or part is None or pd.isna(part):
+            return "—"
+        return f"{float(part) / float(whole) * 100:.1f}%"
+    except (TypeError, ValueError):
+        return "—"
+
+
+class UnknownSelection(ValueError):
+    """An agency or year that the dataset does not have; the message lists the nearest known ones."""
+
+
+def resolve_agency(ds, agency: str) -> pd.DataFrame:
+    """The reports rows of an agency given by canonical name, agency_id or printed name."""
+    r = ds.reports
+    hit = r[(r["agency"] == agency) | (r["agency_id"] == agency) | (r["agency_parsed"] == agency)]
+    if hit.empty:
+        names = sorted(set(r["agency"].dropna().astype(str)))
+        near = difflib.get_close_matches(agency, names, n=5, cutoff=0.2) or names[:5]
+        raise UnknownSelection(f"unknown agency '{agency}'; nearest known: {', '.join(near) or '(none)'}")
+    return hit
+
+
+def resolve_report(ds, agency: str, year: int) -> pd.Series:
+    """The reports row of an agency and year, or UnknownSelection naming the years it has."""
+    hit = resolve_agency(ds, agency)
+    row = hit[hit["year"] == year]
+    if row.empty:
+        years = ", ".join(str(y) for y in sorted(hit["year"].dropna().astype(int)))
+        raise UnknownSelection(f"no {year} report for '{agency}'; years known: {years}")
+    return row.iloc[0]
+
+
+def _cell(df: pd.DataFrame, rid: str, **keys):
+    m = df["report_id"] == rid
+    for k, v in keys.items():
+        m &= df[k] == v
+    hit = df[m]
+    if hit.empty:
+        return None, "missing"
+    return hit["value"].iloc[0], hit["flag"].iloc[0]
+
+
+def _v(df, rid, **keys) -> str:
+    v, flag = _cell(df, rid, **keys)
+    if flag == "ambiguous":
+        return "?"
+    if flag == "missing":
+        return "—"
+    return n(0 if v is None or pd.isna(v) else v)
+
+
+def agency_year(ds, agency: str, year: int, lang: str = "zh") -> str:
+    """The annual summary of one agency: applications, outcomes, reviews, documents, checks."""
+    rep = resolve_report(ds, agency, year)
+    rid = rep["report_id"]
+    a, t2, t4 = ds.applications, ds.active_disclosure, ds.review_litigation
+    sh = ds.outcome_shares.set_index("report_id").loc[rid]
+    mix = ds.applicant_mix.set_index("report_id").loc[rid]
+    rates = ds.review_litigation_rates
+    rates = rates[rates["report_id"] == rid].set_index("proceeding")
+    checks = ds.checks[(ds.checks["report_id"] == rid)]
+    failed = checks[~checks["is_passed"].astype(bool) & ~checks["is_warning"].astype(bool)]
+    warn = checks[~checks["is_passed"].astype(bool) & checks["is_warning"].astype(bool)]
+    flags = pd.concat([d[d["report_id"] == rid]["flag"] for d in (a, t2, t4)]).astype("object").dropna()
+    flags = flags[flags.isin(["recovered", "ambiguous", "note", "invalid", "unit_unknown"])].value_counts()
+    yoy = ds.year_over_year
+    yoy = yoy[(yoy["agency_id"] == rep["agency_id"]) & (yoy["year"] == year)].set_index("measure")
+    total = sh["total_processed_count"]
+    groups = [(g, sh[f"{g}_count"]) for g in OUTCOME_GROUPS]
+    name = esc(rep["agency"])
+    tmpl = rep["template"]
+    lit_total = rates.loc["litigation", "total_count"] if "litigation" in rates.index else None
+    rev = rates.loc["review"] if "review" in rates.index else None
+    if lang == "zh":
+        parts = [f"**{name} {year} 年**政府信息公开工作年度报告（{tmpl} 年版模板，{esc(rep['format'])}）。"]
+        parts.append(f"本年新收政府信息公开申请 **{n(mix['new_received_count'])} 件**（自然人 {n(mix['natural_person_count'])} 件、"
+                     f"法人或其他组织 {n(mix['legal_person_count'])} 件），上年结转 {_v(a, rid, row='carried_over', applicant='total')} 件；"
+                     f"共办理 **{n(total)} 件**，其中"
+                     + "、".join(f"{_GROUP_ZH[g]} {n(v)} 件（{pct(v, total)}）" for g, v in groups if v and not pd.isna(v))
+                     + f"；结转下年度 {_v(a, rid, row='carried_forward', applicant='total')} 件。")
+        if rev is not None:
+            parts.append(f"行政复议 {n(rev['total_count'])} 件（维持 {n(rev['upheld_count'])}、纠正 {n(rev['corrected_count'])}），"
+                         f"行政诉讼 {n(lit_total)} 件。")
+        if tmpl in ("2021", "mixed") and rep["template"] != "2019":
+            parts.append(f"本年制发行政规范性文件 {_v(t2, rid, item='normative_documents', measure='issued')} 件、"
+                         f"废止 {_v(t2, rid, item='normative_documents', measure='repealed')} 件，现行有效 "
+                         f"{_v(t2, rid, item='normative_documents', measure='in_force')} 件；行政许可 "
+                         f"{_v(t2, rid, item='licensing', measure='decisions')} 件、行政处罚 "
+                         f"{_v(t2, rid, item='punishment', measure='decisions')} 件。")
+        else:
+            parts.append(f"本年新制作规范性文件 {_v(t2, rid, item='normative_documents', measure='newly_made')} 件，"
+                         f"对外公开总数 {_v(t2, rid, item='normative_documents', measure='total_published')} 件；"
+                         f"行政许可处理决定 {_v(t2, rid, item='licensing', measure='decisions')} 件。")
+        if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
+            ch = yoy.loc["new_received", "change"]
+            parts.append(f"与上年相比，新收申请{'增加' if ch >= 0 else '减少'} {n(abs(ch))} 件"
+                         f"（{pct(ch, yoy.loc['new_received', 'previous_value'])}）。")
+        parts.append("校验：" + ("全部通过。" if failed.empty else
+                                 f"**{len(failed)} 项未通过**（" + "；".join(
+                                     f"{r.rule} {esc(r.scope)}：应为 {n(r.expected)}，表中为 {n(r.actual)}"
+                                     for r in failed.head(4).itertuples()) + ("等" if len(failed) > 4 else "") + "）。"))
+        if not warn.empty:
+            parts.append(f"提示：{len(warn)} 项跨年或文表一致性检查不一致。")
+        if len(flags):
+            parts.append("标记单元格：" + "、".join(f"{_FLAG_ZH.get(k, k)} {v} 个" for k, v in flags.items()) + "。")
+        if "?" in "".join(parts):
+            parts.append("“?”表示粘连数字有多种拆分方式、无法唯一确定。")
+    else:
+        parts = [f"**{name}, {year}** annual disclosure report ({tmpl} template, {esc(rep['format'])})."]
+        parts.append(f"New applications: **{n(mix['new_received_count'])}** ({n(mix['natural_person_count'])} from "
+                     f"natural persons, {n(mix['legal_person_count'])} from organisations); carried over "
+                     f"{_v(a, rid, row='carried_over', applicant='total')}. Handled **{n(total)}**: "
+                     + ", ".join(f"{_GROUP_EN[g]} {n(v)} ({pct(v, total)})" for g, v in groups if v and not pd.isna(v))
+                     + f"; carried forward {_v(a, rid, row='carried_forward', applicant='total')}.")
+        if rev is not None:
+            parts.append(f"Administrative reviews {n(rev['total_count'])} (upheld {n(rev['upheld_count'])}, corrected "
+                         f"{n(rev['corrected_count'])}); lawsuits {n(lit_total)}.")
+        if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
+            ch = yoy.loc["new_received", "change"]
+            parts.append(f"Against the previous year, new applications {'rose' if ch >= 0 else 'fell'} by {n(abs(ch))} "
+                         f"({pct(ch, yoy.loc['new_received', 'previous_value'])}).")
+        parts.append("Checks: " + ("all passed." if failed.empty else f"**{len(failed)} failed** (" + "; ".join(
+            f"{r.rule} {esc(r.scope)}: expected {n(r.expected)}, printed {n(r.actual)}"
+            for r in failed.head(4).itertuples()) + ")."))
+        if len(flags):
+            parts.append("Flagged cells: " + ", ".join(f"{k} {v}" for k, v in flags.items()) + ".")
+    return "\n\n".join(parts)
+
+
+def trends(ds, agencies: list[str], first_year: int, last_year: int, lang: str = "zh") -> str:
+    """Across years: applications, disclosure share, reviews and lawsuits, cross-year checks."""
+    out = []
+    for agency in agencies:
+        hit = resolve_agency(ds, agency)
+        aid = hit["agency_id"].iloc[0]
+        y = ds.year_over_year
+        y = y[(y["agency_id"] == aid) & (y["year"] >= first_year) & (y["year"] <= last_year)]
+        new = y[y["measure"] == "new_received"].sort_values("year")
+        sh = ds.outcome_shares[ds.outcome_shares["report_id"].isin(hit["report_id"])].sort_values("year")
+        w1 = ds.checks[ds.checks["report_id"].isin(hit["report_id"]) & (ds.checks["rule"] == "W1")]
+        name = esc(hit["agency"].iloc[0])
+        years = sorted(int(v) for v in new["year"])
+        if not years:
+            continue
+        first, last = new.iloc[0], new.iloc[-1]
+        peak = new.loc[new["value"].astype(float).idxmax()] if new["value"].notna().any() else None
+        disclosed = (sh["granted_pct"].astype(float).fillna(0) + sh["partially_granted_pct"].astype(float).fillna(0))
+        if lang == "zh":
+            s = (f"**{name}**，{years[0]}–{years[-1]} 年共 {len(years)} 份报告：新收申请由 {n(first['value'])} 件变为 "
+                 f"{n(last['value'])} 件")
+            if peak is not None:
+                s += f"，{int(peak['year'])} 年最多（{n(peak['value'])} 件）"
+            if len(sh):
+                s += f"；予以公开与部分公开合计占办理总数的 {disclosed.min():.0f}%–{disclosed.max():.0f}%"
+            s += "。"
+            big = y[(y["measure"] == "new_received") & (y["change_pct"].abs() >= 50)]
+            if not big.empty:
+                s += " 变化较大的年份：" + "、".join(f"{int(r.year)} 年（{n(r.change_pct, 0)}%）" for r in big.itertuples()) + "。"
+            if len(w1):
+                bad = w1[~w1["is_passed"].astype(bool)]
+                s += (f" 跨年结转核对（W1）{len(w1)} 项，" + ("全部一致。" if bad.empty else f"{len(bad)} 项不一致。"))
+        else:
+            s = (f"**{name}**, {len(years)} reports {years[0]}–{years[-1]}: new applications went from "
+                 f"{n(first['value'])} to {n(last['value'])}")
+            if peak is not None:
+                s += f", peaking in {int(peak['year'])} ({n(peak['value'])})"
+            if len(sh):
+                s += f"; disclosed in full or in part: {disclosed.min():.0f}–{disclosed.max():.0f}% of applications handled"
+            s += "."
+            if len(w1):
+                bad = w1[~w1["is_passed"].astype(bool)]
+                s += f" Cross-year carry-over check (W1): {len(w1)} comparisons, {len(bad)} inconsistent."
+        out.append(s)
+    return "\n\n".join(out) if out else ("所选范围内没有报告。" if lang == "zh" else "No reports in the selection.")
+
+
+def compare(ds, year: int, lang: str = "zh", report_ids=None) -> str:
+    """One year across agencies: how many, the largest, disclosure rates, outliers."""
+    r = ds.reports[ds.reports["year"] == year]
+    if report_ids is not None:
+        r = r[r["report_id"].isin(set(report_ids))]
+    if r.empty:
+        return "所选年度没有报告。" if lang == "zh" else "No reports for that year."
+    sh = ds.outcome_shares[ds.outcome_shares["report_id"].isin(r["report_id"])].copy()
+    sh["disclosed_pct"] = sh["granted_pct"].astype(float).fillna(0) + sh["partially_granted_pct"].astype(float).fillna(0)
+    top = sh.sort_values("total_processed_count", ascending=False).head(3)
+    total = sh["total_processed_count"].astype(float).sum()
+    out = outliers(sh, "disclosed_pct")
+    if lang == "zh":
+        s = (f"**{year} 年**共 {len(r)} 个机关的报告，合计办理申请 {n(total)} 件。办理最多的是 "
+             + "、".join(f"{esc(x.agency)}（{n(x.total_processed_count)} 件）" for x in top.itertuples()) + "。")
+        if len(sh) >= 2:
+            s += (f" 公开率（予以公开与部分公开之和）中位数 {sh['disclosed_pct'].median():.1f}%，"
+                  f"最高 {sh['disclosed_pct'].max():.1f}%，最低 {sh['disclosed_pct'].min():.1f}%。")
+        if out:
+            s += " 偏离较大的机关：" + "、".join(f"{esc(a)}（{v:.1f}%）" for a, v in out) + "。"
+    else:
+        s = (f"**{year}**: {len(r)} agencies, {n(total)} applications handled in all. Most handled: "
+             + ", ".join(f"{esc(x.agency)} ({n(x.total_processed_count)})" for x in top.itertuples()) + ".")
+        if len(sh) >= 2:
+            s += (f" Disclosure rate (in full or in part): median {sh['disclosed_pct'].median():.1f}%, "
+                  f"range {sh['disclosed_pct'].min():.1f}–{sh['disclosed_pct'].max():.1f}%.")
+        if out:
+            s += " Outliers: " + ", ".join(f"{esc(a)} ({v:.1f}%)" for a, v in out) + "."
+    return s
+
+
+def outliers(df: pd.DataFrame, column: str, name: str = "agency") -> list[tuple[str, float]]:
+    """Agencies outside 1.5 × IQR of a column (needs at least 4 values)."""
+    v = df[[name, column]].dropna()
+    if len(v) < 4:
+        return []
+    q1, q3 = v[column].quantile([0.25, 0.75])
+    iqr = q3 - q1
+    lo, hi = q1 - 1.5 * iqr, q3 + 1.5 * iqr
+    hit = v[(v[column] < lo) | (v[column] > hi)]
+    return [(str(a), float(x)) for a, x in zip(hit[name], hit[column], strict=True)]
+
+
+def quality(ds, year: int | None = None, lang: str = "zh") -> str:
+    """Across the dataset: parse errors, failed rules, flagged cells."""
+    reps = ds.reports if not year else ds.reports[ds.reports["year"] == year]
+    ids = set(reps["report_id"])
+    c = ds.checks[ds.checks["report_id"].isin(ids)]
+    hard = c[~c["is_warning"].astype(bool)]
+    failing = hard[~hard["is_passed"].astype(bool)]["report_id"].nunique()
+    flags = pd.concat([d[d["report_id"].isin(ids)]["flag"] for d in (ds.active_disclosure, ds.applications,
+                                                                      ds.review_litigation)]).astype("object")
+    counts = flags.value_counts()
+    errors = len(ds.errors)
+    if lang == "zh":
+        s = (f"数据集{'（' + str(year) + ' 年）' if year else ''}共 {len(reps)} 份报告、{errors} 个无法解析的文件。"
+             f"{failing} 份报告至少有一项勾稽校验未通过。")
+        if len(counts):
+            s += " 单元格标记：" + "、".join(f"{_FLAG_ZH.get(k, k)} {v} 个" for k, v in counts.items()) + "。"
+        tmpl = reps["template"].astype(str).value_counts()
+        s += " 模板：" + "、".join(f"{k} 年版 {v} 份" if k != "mixed" else f"混合 {v} 份" for k, v in tmpl.items()) + "。"
+    else:
+        s = (f"The dataset{' (' + str(year) + ')' if year else ''} holds {len(reps)} reports and {errors} files that "
+             f"could not be parsed. {failing} reports fail at least one arithmetic rule.")
+        if len(counts):
+            s += " Flagged cells: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "."
+    return s
+
+
+def failed_checks_table(ds, report_ids=None) -> pd.DataFrame:
+    """Failed rule results with the report's agency and year (HTML-escaped when rendered by pandas)."""
+    c = ds.checks[~ds.checks["is_passed"].astype(bool)]
+    if report_ids is not None:
+        c = c[c["report_id"].isin(report_ids)]
+    out = c.merge(ds.reports[["report_id", "agency", "year"]], on="report_id")
+    return out[["agency", "year", "rule", "scope", "expected", "actual", "is_warning", "note"]].reset_index(drop=True)
+
+
+def flagged_cells_table(ds, report_id: str) -> pd.DataFrame:
+    """Every flagged (recovered, ambiguous, note, invalid, unit_unknown) cell of a report."""
+    rows = []
+    for table, k1, k2 in (("active_disclosure", "item", "measure"), ("applications", "row", "applicant"),
+                          ("review_litigation", "proceeding", "outcome")):
+        d = getattr(ds, table)
+        d = d[(d["report_id"] == report_id) & d["flag"].isin(["recovered", "ambiguous", "note", "invalid",
+                                                             "unit_unknown"])]
+        for r in d.itertuples():
+            rows.append({"table": table, "row": str(getattr(r, k1)), "column": str(getattr(r, k2)),
+                         "value": r.value, "raw": r.raw, "flag": r.flag})
+    return pd.DataFrame(rows, columns=["table", "row", "column", "value", "raw", "flag"])
+
+
+def labels_of(kind: str, lang: str = "zh") -> dict[str, str]:
+    """Code → label for one kind of codes.csv."""
+    return {c: md.labels(lang)[(kind, c)].split(" (")[0] for c in md.codes_of(kind)}
+
+
+def yoy_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
+    """The year-over-year rows of one report, with readable measure names."""
+    rep = ds.reports.set_index("report_id").loc[report_id]
+    y = ds.year_over_year
+    y = y[(y["agency_id"] == rep["agency_id"]) & (y["year"] == rep["year"])].copy()
+    y["measure"] = y["measure"].astype(str).map(lambda m: MEASURE_NAMES.get(m, (m, m))[0 if lang == "zh" else 1])
+    return y[["measure", "value", "previous_value", "change", "change_pct"]].reset_index(drop=True)
+
+
+MEASURE_NAMES = {
+    "new_received": ("本年新收申请", "new applications"), "total_processed": ("办理总数", "applications handled"),
+    "granted": ("予以公开", "disclosed in full"), "carried_forward": ("结转下年度", "carried forward"),
+    "review_total": ("行政复议", "administrative reviews"), "litigation_direct_total": ("直接起诉", "lawsuits, direct"),
+    "litigation_after_review_total": ("复议后起诉", "lawsuits after review"),
+    "normative_documents_in_force": ("现行有效行政规范性文件", "normative documents in force"),
+    "licensing_decisions": ("行政许可决定", "licensing decisions"),
+    "punishment_decisions": ("行政处罚决定", "penalty decisions"),
+}
+
+
+def yoy_changes(ds, lang: str = "zh") -> pd.DataFrame:
+    """Year-over-year changes of every agency in the dataset, the largest moves first."""
+    y = ds.year_over_year.dropna(subset=["previous_value"]).copy()
+    y["measure"] = y["measure"].astype(str).map(lambda m: MEASURE_NAMES.get(m, (m, m))[0 if lang == "zh" else 1])
+    y["abs_change"] = y["change"].abs()
+    return y.sort_values("abs_change", ascending=False).drop(columns=["abs_change", "agency_id"]).reset_index(drop=True)
+
+
+def cross_year_checks(ds) -> pd.DataFrame:
+    """W1 and in-force continuity results with agency and year."""
+    c = ds.checks[ds.checks["rule"].isin(["W1", "W_IN_FORCE"])]
+    out = c.merge(ds.reports[["report_id", "agency", "year"]], on="report_id")
+    return out[["agency", "year", "rule", "scope", "expected", "actual", "is_passed", "note"]].sort_values(
+        ["agency", "year", "rule", "scope"]).reset_index(drop=True)
+
+
+def comparison_table(ds, level: str | None = None, region: str | None = None) -> pd.DataFrame:
+    """One row per report: applications, outcome shares, disclosure rate, reviews and lawsuits per 100."""
+    r = ds.reports
+    if level:
+        r = r[r["level"].astype(str) == level]
+    if region:
+        r = r[r["region"].fillna("").str.contains(region, regex=False)]
+    sh = ds.outcome_shares.drop(columns=["agency", "year"])
+    mix = ds.applicant_mix[["report_id", "new_received_count", "natural_person_pct"]]
+    rates = ds.review_litigation_rates
+    per = rates.pivot_table(index="report_id", columns="proceeding", values="per_100_applications",
+                            observed=True, aggfunc="first")
+    out = r[["report_id", "agency", "level", "region", "year"]].merge(sh, on="report_id", how="left")
+    out = out.merge(mix, on="report_id", how="left")
+    out["disclosed_pct"] = out["granted_pct"].astype(float).fillna(0) + out["partially_granted_pct"].astype(float).fillna(0)
+    out.loc[out["total_processed_count"].fillna(0) == 0, "disclosed_pct"] = np.nan
+    out["review_per_100"] = out["report_id"].map(per["review"]) if "review" in per else np.nan
+    out["litigation_per_100"] = out["report_id"].map(per["litigation"]) if "litigation" in per else np.nan
+    return out.reset_index(drop=True)
+
+
+def rule_matrix(ds) -> pd.DataFrame:
+    """Reports × rules: how many results of each rule failed in each report (0 = all passed)."""
+    c = ds.checks.assign(failed=~ds.checks["is_passed"].astype(bool))
+    m = c.pivot_table(index="report_id", columns="rule", values="failed", aggfunc="sum", observed=True).fillna(0)
+    m = m.astype(int)
+    rep = ds.reports.set_index("report_id")[["agency", "year"]]
+    return rep.join(m, how="inner").sort_values(["agency", "year"]).reset_index(drop=True)
+
+
+def flag_counts(ds) -> pd.DataFrame:
+    """Cells per flag and table."""
+    parts = {}
+    for table in ("active_disclosure", "applications", "review_litigation"):
+        parts[table] = getattr(ds, table)["flag"].astype("object").fillna("(none)").value_counts()
+    return pd.DataFrame(parts).fillna(0).astype(int)

@@ -1,0 +1,135 @@
+"""Every notebook executed through papermill on the bundled data, exported to HTML, and checked."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import warnings
+
+import papermill as pm
+import pytest
+
+import xxgk
+from tests.conftest import ROOT, gold_files, load_gold
+from xxgk import plots
+from xxgk.build import build
+from xxgk.render import Job, notebooks_dir, run
+
+PARAMS = {
+    "agency_year": ["agency", "year", "lang", "data"],
+    "trends": ["agencies", "first_year", "last_year", "lang", "data"],
+    "compare_agencies": ["year", "level", "region", "top_n", "lang", "data"],
+    "data_quality": ["year", "lang", "data"],
+}
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nbdata") / "processed"
+    build([ROOT / "data" / "raw"], out, workers=1, progress=False)
+    return out
+
+
+@pytest.mark.parametrize("name", list(PARAMS))
+def test_parameters_cell(name):
+    found = pm.inspect_notebook(str(notebooks_dir() / f"{name}.ipynb"))
+    assert list(found) == PARAMS[name]
+    assert all(p["inferred_type_name"] != "None" and p["help"] for p in found.values())
+    nb = json.loads((notebooks_dir() / f"{name}.ipynb").read_text(encoding="utf-8"))
+    assert not any(c.get("outputs") for c in nb["cells"]), "outputs must be cleared before commit"
+
+
+def _outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+
+
+JOBS = {
+    "agency_year": {"agency": "平潭综合实验区", "year": 2023, "lang": "zh"},
+    "trends": {"agencies": ["平潭综合实验区", "平潭综合实验区市场监督管理局"], "first_year": 2019, "last_year": 2025,
+               "lang": "zh"},
+    "compare_agencies": {"year": 2024, "level": "", "region": "", "top_n": 20, "lang": "en"},
+    "data_quality": {"year": 0, "lang": "zh"},
+}
+
+
+@pytest.mark.parametrize("name", list(JOBS))
+def test_notebook_runs_and_renders(name, dataset, tmp_path):
+    job = Job(name, {**JOBS[name], "data": str(dataset)}, name, name)
+    html_path = run(job, tmp_path)
+    outs = _outputs(tmp_path / f"{name}.ipynb")
+    assert not [o for o in outs if o["output_type"] == "error"]
+    stderr = "".join(o.get("text", "") for o in outs if o.get("name") == "stderr")
+    assert "missing from font" not in stderr and "Glyph" not in stderr, stderr
+    assert sum("image/png" in o.get("data", {}) for o in outs) >= 2
+    page = html_path.read_text(encoding="utf-8")
+    assert "data:image/png;base64" in page
+    assert "import xxgk" not in page  # code hidden
+
+
+def test_agency_year_summary_numbers_match_gold(dataset, tmp_path):
+    gold = [load_gold(p) for p in gold_files() if p.stem == "pingtan-2023"]
+    if not gold:
+        pytest.skip("../shared/corpus is not present")
+    g = gold[0]["table3"]
+    run(Job("agency_year", {**JOBS["agency_year"], "data": str(dataset)}, "ay", "ay"), tmp_path)
+    md = next(o["data"]["text/markdown"] for o in _outputs(tmp_path / "ay.ipynb") if "text/markdown" in o.get("data", {}))
+    md = md if isinstance(md, str) else "".join(md)
+    assert f"本年新收政府信息公开申请 **{g['new_received.total']} 件**" in md
+    assert f"自然人 {g['new_received.natural_person']} 件" in md
+    assert f"共办理 **{g['total_processed.total']} 件**" in md
+    assert f"予以公开 {g['granted.total']} 件" in md and f"部分公开 {g['partially_granted.total']} 件" in md
+    assert f"结转下年度 {g['carried_forward.total']} 件" in md
+
+
+def test_charts_have_no_missing_glyphs(dataset):
+    ds = xxgk.load(dataset)
+    rid = ds.report_of("平潭综合实验区", 2023)["report_id"]
+    aid = ds.report_of("平潭综合实验区", 2023)["agency_id"]
+    figs = [plots.publication_volumes(ds, rid), plots.applications_by_applicant(ds, rid), plots.outcomes(ds, rid),
+            plots.review_litigation(ds, rid), plots.outcome_shares_by_year(ds, aid), plots.reasons_by_year(ds, aid),
+            plots.correction_rates_by_year(ds, aid), plots.failed_rules(ds), plots.flagged_cells(ds),
+            plots.trend_lines(ds, "new_received", "zh", "本年新收申请")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for boxes
+        for fig in figs:
+            fig.savefig(io.BytesIO(), format="png")
+    assert plots.setup() == "Noto Sans CJK SC"
+
+
+def test_unknown_agency_fails_fast_with_nearest_names(dataset, tmp_path):
+    p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "agency_year", "--agency", "平潭实验区",
+                        "--year", "2023", "--data", str(dataset), "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert "平潭综合实验区" in p.stderr and "nearest" in p.stderr
+    assert not list(tmp_path.rglob("*.ipynb"))  # no kernel was started
+    p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "agency_year", "--agency", "平潭综合实验区",
+                        "--year", "2011", "--data", str(dataset), "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "years known: 2019, 2020" in p.stderr
+
+
+def test_report_text_is_escaped(tmp_path):
+    import random
+
+    from xxgk import summaries
+    from xxgk.synth import random_report, render
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rep = random_report(random.Random(1), "2021", agency="<script>alert(1)</script>区人民政府", year=2023)
+    (raw / "x.txt").write_text(render(rep, "pipe-text"), encoding="utf-8")
+    build([raw], tmp_path / "out", workers=1, progress=False)
+    ds = xxgk.load(tmp_path / "out")
+    text = summaries.agency_year(ds, ds.reports["agency"].iloc[0], 2023)
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    from xxgk.render import write_index
+
+    jobs = [Job("agency_year", {}, "agency_year/x", "x", {"agency": ds.reports["agency"].iloc[0],
+                                                          "agency_id": "x", "year": 2023})]
+    page = write_index(jobs, tmp_path, set()).read_text(encoding="utf-8")
+    assert "<script>alert" not in page and re.search("&lt;script&gt;", page)
