@@ -18,7 +18,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import sys
 import time
 import uuid
@@ -34,6 +33,7 @@ import pyarrow.parquet as pq
 
 from . import metadata as md
 from .document import ReportError
+from .limits import TimeLimit, time_limit
 
 STORED = [t for t in md.TABLES.values() if not t.derived]
 SKIP_NAMES = {"sources.csv", "agencies.csv", "README.md", "readme.md", "LICENSE", ".gitkeep"}
@@ -118,14 +118,6 @@ def build_key(sha: str, meta: dict) -> str:
 
 # --- the worker -----------------------------------------------------------------------------
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(signum, frame):
-    raise _Timeout()
-
-
 def process(task: Task) -> dict:
     """Parse one file into the rows of every table (runs in a worker process). Never raises."""
     rel = task.rel
@@ -136,25 +128,17 @@ def process(task: Task) -> dict:
                           "kind": "unreadable", "build_key": None}}
     sha = _sha256(data)
     key = build_key(sha, task.meta)
-    use_alarm = hasattr(signal, "setitimer") and os.name == "posix"
     try:
-        if use_alarm:
-            old = signal.signal(signal.SIGALRM, _alarm)
-            signal.setitimer(signal.ITIMER_REAL, FILE_TIMEOUT_S)
-        try:
+        with time_limit(FILE_TIMEOUT_S):
             from . import parse_bytes
             from .checks import text_vs_table
 
             report = parse_bytes(data, rel)
             w4 = text_vs_table(report)
-        finally:
-            if use_alarm:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, old)
     except ReportError as exc:
         return {"error": {"source_file": rel, "sha256": sha, "reason": exc.reason, "kind": exc.kind,
                           "build_key": key}}
-    except _Timeout:
+    except TimeLimit:
         return {"error": {"source_file": rel, "sha256": sha, "reason": f"gave up after {FILE_TIMEOUT_S} s",
                           "kind": "timeout", "build_key": key}}
     except Exception as exc:  # a parser bug must not stop the batch; it is recorded instead
@@ -549,25 +533,7 @@ def data_dictionary_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-# --- CLI ------------------------------------------------------------------------------------
-
-def add_cli(sub) -> None:
-    """Register ``xxgk build``, ``xxgk sql`` and ``xxgk dictionary``."""
-    p = sub.add_parser("build", help="parse a folder of reports into the dataset")
-    p.add_argument("paths", nargs="*", default=["data/raw"], help="files or folders (default data/raw)")
-    p.add_argument("--out", default="data/processed", help="dataset folder (default data/processed)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address: parse on that cluster")
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_cli_build)
-    q = sub.add_parser("sql", help="run DuckDB SQL over the dataset")
-    q.add_argument("query")
-    q.add_argument("--data", default=None, help="dataset folder (default data/processed)")
-    q.set_defaults(func=_cli_sql)
-    d = sub.add_parser("dictionary", help="write the data dictionary (markdown) from the metadata")
-    d.add_argument("--out", default="docs/data-dictionary.md")
-    d.set_defaults(func=_cli_dictionary)
-
+# --- CLI handlers (arguments are declared in cli.py) --------------------------------------
 
 def _cli_build(args) -> int:
     try:

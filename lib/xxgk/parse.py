@@ -21,7 +21,7 @@ from . import metadata as md
 from .digits import TooMany, agreement, first_run, solve_joint, splits, sum_splits, token_count
 from .document import Document, Paragraph, ReportError
 from .narrative import extract_meta, find_sections
-from .text import CELL, normalize
+from .text import CELL, normalize, to_simplified
 from .values import CellValue, is_value_like, missing, parse_cell, run_cell
 
 T3_ALL_ROWS = tuple(md.codes_of("table3_row"))
@@ -615,7 +615,7 @@ def parse_document(doc: Document) -> Report:
     Raises:
         ReportError: a pre-2019 report, or a document with none of the template's tables.
     """
-    text = linearize(doc)
+    text, converted = to_simplified(linearize(doc))
     meta = extract_meta(text)
     sections = find_sections(text)
     regions = find_regions(text, sections)
@@ -629,7 +629,7 @@ def parse_document(doc: Document) -> Report:
         what = "a 政府信息公开工作年度报告 without the template tables" if meta.get("title") else \
             "not a 政府信息公开工作年度报告 (none of the template's tables found)"
         raise ReportError(doc.source, what, "not_a_report")
-    warnings: list[str] = []
+    warnings: list[str] = ["traditional Chinese text mapped to simplified before matching"] if converted else []
     template, per_table, notes = detect_template(text, regions, meta.get("year"))
     warnings += notes
 

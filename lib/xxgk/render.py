@@ -167,24 +167,7 @@ text-align:left}}a{{color:#2f5d8a;margin-right:.6em}}h1{{font-size:1.5em}}.note{
     return p
 
 
-# --- CLI ------------------------------------------------------------------------------------
-
-def add_cli(sub) -> None:
-    """Register ``xxgk report``."""
-    p = sub.add_parser("report", help="render notebooks to HTML (all, or one on demand)")
-    p.add_argument("notebook", nargs="?", choices=NOTEBOOKS, help="render just this notebook (with parameters)")
-    p.add_argument("--agency", action="append", help="agency (canonical name, agency_id or printed name)")
-    p.add_argument("--year", type=int)
-    p.add_argument("--first-year", type=int)
-    p.add_argument("--last-year", type=int)
-    p.add_argument("--lang", default="zh", choices=["zh", "en"])
-    p.add_argument("--data", default="data/processed", help="dataset folder (built from data/raw if missing)")
-    p.add_argument("--raw", default="data/raw", help="report files to build from when there is no dataset")
-    p.add_argument("--out", default="reports", help="output folder")
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_cli_report)
-
+# --- CLI handlers (arguments are declared in cli.py) --------------------------------------
 
 def _fail(msg: str) -> int:
     print(f"xxgk: {msg}", file=sys.stderr)

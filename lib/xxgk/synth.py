@@ -180,4 +180,103 @@ def render(rep: SynthReport, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_docx(rep: SynthReport) -> bytes:
+    """The report as a Word .docx with real tables (python-docx)."""
+    import io
+
+    import docx
+
+    title, heads = _parts(rep)
+    tables = table_rows(rep)
+    order = ["table2", "table3", "table4"]
+    d = docx.Document()
+    d.add_paragraph(title)
+    for i, h in enumerate(heads):
+        d.add_paragraph(h)
+        if 1 <= i <= 3:
+            rows = tables[order[i - 1]]
+            width = max(len(r) for r in rows)
+            t = d.add_table(rows=len(rows), cols=width)
+            for r, row in enumerate(rows):
+                for c, text in enumerate(row):
+                    t.cell(r, c).text = text
+        else:
+            d.add_paragraph(_FILLER)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def render_pdf(rep: SynthReport) -> bytes:
+    """The report as a PDF with a text layer: tables drawn with ruling lines (fpdf2, SimHei from mplfonts)."""
+    from pathlib import Path
+
+    import mplfonts
+    from fpdf import FPDF
+
+    title, heads = _parts(rep)
+    tables = table_rows(rep)
+    order = ["table2", "table3", "table4"]
+    pdf = FPDF(format="A4")
+    pdf.add_font("cjk", fname=str(Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf"))
+    pdf.set_auto_page_break(False)
+    pdf.add_page()
+    pdf.set_font("cjk", size=9)
+    pdf.set_line_width(0.2)
+    left, width = 12.0, 186.0
+    y = [15.0]
+
+    def line(text: str) -> None:
+        if y[0] > 280:
+            pdf.add_page()
+            y[0] = 15.0
+        pdf.text(left, y[0], text)
+        y[0] += 6
+
+    line(title)
+    for i, h in enumerate(heads):
+        line(h)
+        if not 1 <= i <= 3:
+            line(_FILLER[:40])
+            continue
+        for row in tables[order[i - 1]]:
+            if y[0] > 275:
+                pdf.add_page()
+                y[0] = 15.0
+            k = next((j for j, c in enumerate(row) if re.fullmatch(r"[+\-]?[0-9.]+元?", c)), len(row))
+            if order[i - 1] != "table4" and 1 < k < len(row):
+                row = ["".join(row[:k])] + row[k:]  # group and row label share one label cell
+            n = len(row)
+            label_w = 70.0 if n > 1 and order[i - 1] != "table4" else 0.0
+            cw = (width - label_w) / max(1, n - (1 if label_w else 0))
+            xs = [left] + ([left + label_w] if label_w else [])
+            while len(xs) < n + 1:
+                xs.append(xs[-1] + cw)
+            top, bottom = y[0] - 4.5, y[0] + 2.0
+            pdf.line(left, top, left + width, top)
+            pdf.line(left, bottom, left + width, bottom)
+            for x in xs:
+                pdf.line(x, top, x, bottom)
+            for k, text in enumerate(row):
+                size = 9
+                while pdf.get_string_width(text) > (xs[k + 1] - xs[k] - 1) and size > 3:
+                    size -= 0.5
+                    pdf.set_font_size(size)
+                pdf.text(xs[k] + 0.5, y[0], text)
+                pdf.set_font_size(9)
+            y[0] += 6.5
+        y[0] += 3
+    return bytes(pdf.output())
+
+
+def render_bytes(rep: SynthReport, fmt: str) -> bytes:
+    """The report in any generated format, as the bytes of a file."""
+    if fmt == "docx":
+        return render_docx(rep)
+    if fmt == "pdf":
+        return render_pdf(rep)
+    return render(rep, fmt).encode("utf-8")
+
+
 FORMATS = ("pipe-text", "crawler-text", "markdown", "html")
+ALL_FORMATS = FORMATS + ("docx", "pdf")

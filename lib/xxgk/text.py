@@ -54,6 +54,38 @@ def normalize(text: str) -> str:
     return _SPACE_WITHOUT_MEANING.sub("", text)
 
 
+# characters that occur only in traditional Chinese and are frequent in these reports
+_TRADITIONAL = re.compile("[開關與處請報資訊條規發會國機統計數這對為從當說問們過時實現經產務體區點應態網監審規範檔結轉總務復議訴訟據]")
+
+
+@cache
+def _converter():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _variants() -> list[tuple[re.Pattern, str]]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).parent / "metadata" / "variants.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [(re.compile(r["pattern"]), r["replacement"]) for r in csv.DictReader(fh)]
+
+
+def to_simplified(text: str) -> tuple[str, bool]:
+    """Map traditional-Chinese mirror text to simplified (OpenCC t2s) and undo the mirrors' vocabulary
+    swaps (``metadata/variants.csv``). Returns ``(text, changed)``; simplified text is left alone."""
+    if len(_TRADITIONAL.findall(text[:20000])) < 8:
+        return text, False
+    out = _converter().convert(text)
+    for rx, repl in _variants():
+        out = rx.sub(repl, out)
+    return out, out != text
+
+
 def clean_cell(text: str) -> str:
     """Normalise one table cell: :func:`normalize`, then trim."""
     return normalize(text).strip()

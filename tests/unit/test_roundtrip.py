@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xxgk import parse_bytes
-from xxgk.synth import FORMATS, random_report, render
+from xxgk.synth import FORMATS, random_report, render, render_bytes
 
 
 def _compare(rep, parsed, fmt):
@@ -47,3 +47,13 @@ def test_lost_separators_tables_3_and_4_mostly_recovered(seed, template):
         for key, value in getattr(rep, table).items():
             cv = getattr(parsed, table)[key]
             assert cv.value == value or cv.flag in ("ambiguous", "invalid"), (table, key, value, cv)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**9), template=st.sampled_from(["2019", "2021"]), fmt=st.sampled_from(["docx", "pdf"]))
+def test_roundtrip_word_and_pdf(seed, template, fmt):
+    """The same tables written as a Word document or a PDF (ruled table, text layer) come back exactly."""
+    rep = random_report(random.Random(seed), template)
+    parsed = parse_bytes(render_bytes(rep, fmt), f"synthetic.{fmt}")
+    _compare(rep, parsed, fmt)
+    assert all(c.passed for c in parsed.checks)

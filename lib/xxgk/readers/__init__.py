@@ -13,8 +13,10 @@ from pathlib import Path
 from ..document import Document, ReportError
 from . import html, markdown, pipe, plaintext
 from .decode import decode
+from .docx import read_docx
+from .pdf import read_pdf
 
-MAX_BYTES = 50 * 1024 * 1024  # larger files are refused rather than parsed for minutes
+MAX_BYTES = 40 * 1024 * 1024  # larger files are refused rather than parsed for minutes
 
 READERS = {
     "html": html.read,
@@ -52,10 +54,10 @@ def detect(data: bytes, text: str | None) -> str:
     return "text"
 
 
+BINARY_READERS = {"pdf": read_pdf, "docx": read_docx}
+
 _UNSUPPORTED = {
-    "pdf": "PDF reports are not supported yet (convert to text, or see the PDF reader issue)",
-    "docx": "Word .docx reports are not supported yet (save as HTML or text)",
-    "doc": "legacy Word .doc file: convert it to .docx or HTML first (e.g. libreoffice --convert-to docx)",
+    "doc": "legacy Word .doc file: convert it to .docx first (e.g. libreoffice --headless --convert-to docx)",
     "zip": "a ZIP archive, not a report",
     "binary": "binary data, not a text, HTML, PDF or Word report",
 }
@@ -79,6 +81,8 @@ def read_bytes(data: bytes, source: str) -> Document:
             except UnicodeError as exc:
                 raise ReportError(source, f"unreadable text: {exc}", "unreadable") from None
     fmt = detect(data, text)
+    if fmt in BINARY_READERS:
+        return BINARY_READERS[fmt](data, source)
     if fmt in _UNSUPPORTED:
         raise ReportError(source, _UNSUPPORTED[fmt], "unsupported_format")
     assert text is not None

@@ -1,4 +1,8 @@
-"""Bytes to text: BOMs, declared charsets (HTML meta), UTF-8, then GB18030 and Big5."""
+"""Bytes to text: BOMs, declared charsets (HTML meta), UTF-8, then GB18030 and Big5.
+
+GB18030 and Big5 both accept most double-byte text without error, so when more than one decoding
+succeeds the one that yields the most report vocabulary (政府, 公开/公開, 申请/申請 …) wins.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,25 @@ def decode(data: bytes) -> tuple[str, str]:
         declared = m.group(1).decode("ascii", "ignore").lower()
         candidates.insert(0, _ALIASES.get(declared, declared))
     candidates += ["gb18030", "big5"]
+    decoded: list[tuple[str, str]] = []
     for enc in dict.fromkeys(candidates):
         try:
-            return data.decode(enc), enc
+            text = data.decode(enc)
         except (UnicodeDecodeError, LookupError):
             continue
-    raise UnicodeError("no known encoding (UTF-8, GB18030, Big5) decodes it")
+        if enc.startswith("utf"):
+            return text, enc  # strict UTF-8 success is unambiguous
+        decoded.append((text, enc))
+    if not decoded:
+        raise UnicodeError("no known encoding (UTF-8, GB18030, Big5) decodes it")
+    if len(decoded) == 1:
+        return decoded[0]
+    return max(decoded, key=lambda te: _score(te[0]))
+
+
+_WORDS = ("政府", "信息", "资讯", "資訊", "公开", "公開", "申请", "申請", "年度", "报告", "報告", "行政", "情况", "情況")
+
+
+def _score(text: str) -> int:
+    sample = text[:20000]
+    return sum(sample.count(w) for w in _WORDS)
