@@ -42,9 +42,9 @@ def main() -> None:
     print(f"{'file':24} {'pypdfium2 read':>15} {'xxgk parse':>11} {'pdfplumber tables':>18} {'speed-up':>9}")
     for p in paths:
         data = p.read_bytes()
-        t_read = _time(lambda: read_pdf(data, p.name))
-        t_parse = _time(lambda: parse_bytes(data, p.name))
-        t_plumb = _time(lambda: _pdfplumber_rows(p), n=2)
+        t_read = _time(lambda d=data, n=p.name: read_pdf(d, n))
+        t_parse = _time(lambda d=data, n=p.name: parse_bytes(d, n))
+        t_plumb = _time(lambda path=p: _pdfplumber_rows(path), n=2)
         print(f"{p.name:24} {t_read * 1000:12.1f} ms {t_parse * 1000:8.1f} ms {t_plumb * 1000:15.1f} ms "
               f"{t_plumb / t_parse:8.1f}x")
         rep = parse_bytes(data, p.name)
