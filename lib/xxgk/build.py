@@ -38,7 +38,8 @@ from .limits import TimeLimit, time_limit
 STORED = [t for t in md.TABLES.values() if not t.derived]
 SKIP_NAMES = {"sources.csv", "agencies.csv", "README.md", "readme.md", "LICENSE", ".gitkeep"}
 FILE_TIMEOUT_S = 60  # a file that takes longer is given up (an errors row), never a hang
-ROW_GROUP_REPORTS = 2000
+ROW_GROUP_REPORTS = 1000
+DUCKDB_MEMORY = "256MB"  # DuckDB's cap for the sort and cross-report passes; it spills to disk beyond it
 PA_TYPES = {"string": pa.string(), "Int64": pa.int64(), "Float64": pa.float64(), "category": pa.string(),
             "boolean": pa.bool_()}
 
@@ -66,7 +67,7 @@ def agency_id(name: str) -> str:
 
 # --- inputs ---------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     """One input file, with its sources.csv row and the key that says whether it changed."""
 
@@ -121,6 +122,7 @@ def build_key(sha: str, meta: dict) -> str:
 def process(task: Task) -> dict:
     """Parse one file into the rows of every table (runs in a worker process). Never raises."""
     rel = task.rel
+    cpu0 = time.process_time()
     try:
         data = Path(task.path).read_bytes()
     except OSError as exc:
@@ -144,7 +146,9 @@ def process(task: Task) -> dict:
     except Exception as exc:  # a parser bug must not stop the batch; it is recorded instead
         return {"error": {"source_file": rel, "sha256": sha, "reason": f"internal error: {type(exc).__name__}: {exc}",
                           "kind": "internal", "build_key": key}}
-    return rows_of(report, task, sha, key, w4)
+    out = rows_of(report, task, sha, key, w4)
+    out["cpu_seconds"] = time.process_time() - cpu0
+    return out
 
 
 def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
@@ -180,8 +184,9 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
     t4 = [(p, o, cv.value, cv.raw, cv.flag) for (p, o), cv in report.table4.items()]
     ck = [(c.rule, c.scope, c.expected, c.actual, c.passed, c.rule.startswith("W"), c.note) for c in checks]
     secs = [(n, s["heading"], s["text"]) for n, s in sorted(report.sections.items())]
+    figs = [(f.measure, f.value, f.unit, f.channel, f.category, f.section, f.evidence) for f in report.figures]
     return {"report": rep, "active_disclosure": t2, "applications": t3, "review_litigation": t4, "checks": ck,
-            "sections": secs, "warnings": notes}
+            "sections": secs, "narrative_figures": figs, "warnings": notes}
 
 
 # --- running the workers ---------------------------------------------------------------------
@@ -199,6 +204,8 @@ def _run_local(tasks: list[Task], workers: int) -> Iterator[dict]:
 
 
 def _run_dask(tasks: list[Task], address: str) -> Iterator[dict]:
+    """Parse on a Dask cluster (the workers must see the files at the same paths and have xxgk
+    installed); results stream back in batches so the scheduler never holds the whole corpus."""
     from dask.distributed import Client, as_completed
 
     with Client(address) as client:
@@ -207,7 +214,7 @@ def _run_dask(tasks: list[Task], address: str) -> Iterator[dict]:
             futures = client.map(process, tasks[i:i + batch], pure=False)
             for fut in as_completed(futures):
                 yield fut.result()
-                fut.release()
+            del futures
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -289,6 +296,7 @@ class BuildResult:
     parsed: int = 0
     seconds: float = 0.0
     error_reasons: list[str] = field(default_factory=list)
+    per_format: dict[str, list[float]] = field(default_factory=dict)  # format → [reports, cpu seconds]
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -358,9 +366,13 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
                 error_rows.append(res["error"])
                 continue
             rep = res["report"]
+            stat = result.per_format.setdefault(rep["format"], [0, 0.0])
+            stat[0] += 1
+            stat[1] += res.get("cpu_seconds", 0.0)
             rid = _unique_id(f"{rep['agency_id']}-{rep['year']}", rep["sha256"], taken)
             writers.add("reports", [tuple([rid] + [rep[c] for c in md.TABLES["reports"].names[1:]])])
-            for name in ("active_disclosure", "applications", "review_litigation", "checks", "sections"):
+            for name in ("active_disclosure", "applications", "review_litigation", "checks", "sections",
+                         "narrative_figures"):
                 writers.add(name, [(rid,) + row for row in res[name]])
             result.parsed += 1
             if done % ROW_GROUP_REPORTS == 0:
@@ -368,12 +380,14 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
         bar.close()
         if reuse_ids:
             _copy_previous(out, writers, reuse_ids)
-        for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections"):
+        for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
+                     "narrative_figures"):
             writers.close(name)
-        cross = cross_report_checks(tmp)
-        writers.add("checks", cross)
+        for part in cross_report_checks(tmp):
+            writers.write_table("checks", part)
         writers.add("errors", [tuple(e.get(c) for c in md.TABLES["errors"].names) for e in error_rows])
         writers.close()
+        compact(tmp)
         result.errors = len(error_rows)
         result.error_reasons = [f"{e['source_file']}: {e['reason']}" for e in error_rows]
         result.reports = pq.read_metadata(tmp / "reports.parquet").num_rows
@@ -395,7 +409,8 @@ def _bar(total: int, enabled: bool):
 def _copy_previous(out: Path, writers: _Writers, ids: set[str]) -> None:
     """Rows of unchanged reports, streamed from the previous dataset (cross-report checks excluded)."""
     idset = pa.array(sorted(ids))
-    for name in ("reports", "active_disclosure", "applications", "review_litigation", "checks", "sections"):
+    for name in ("reports", "active_disclosure", "applications", "review_litigation", "checks", "sections",
+                 "narrative_figures"):
         p = out / f"{name}.parquet"
         if not p.exists():
             continue
@@ -440,46 +455,86 @@ CROSS_RULES = {"W1": "Table 3, per applicant column: 上年结转 (carried_over)
                              "for regulations and normative documents, same agency"}
 
 
-def cross_report_checks(folder: Path) -> list[tuple]:
-    """W1 and in-force continuity across consecutive years of each agency (warnings, not errors)."""
-    reports = pq.read_table(folder / "reports.parquet", columns=["report_id", "agency_id", "year", "template"])
-    rep = {r["report_id"]: r for r in reports.to_pylist()}
-    by_agency_year = {(r["agency_id"], r["year"]): rid for rid, r in rep.items() if r["year"] is not None}
-    out: list[tuple] = []
-    apps = pads.dataset(folder / "applications.parquet").to_table(
-        filter=pads.field("row").isin(pa.array(["carried_over", "carried_forward"])),
-        columns=["report_id", "row", "applicant", "value", "flag"]).to_pylist()
-    t3 = {(a["report_id"], a["row"], a["applicant"]): a for a in apps}
-    act = pads.dataset(folder / "active_disclosure.parquet").to_table(
-        filter=pads.field("item").isin(pa.array(["regulations", "normative_documents"])),
-        columns=["report_id", "item", "measure", "value", "flag"]).to_pylist()
-    t2 = {(a["report_id"], a["item"], a["measure"]): a for a in act}
+def cross_report_checks(folder: Path) -> Iterator[pa.Table]:
+    """W1 and in-force continuity across consecutive years of each agency (warnings, not errors).
 
-    def val(cell):
-        if cell is None or cell["flag"] in ("missing", "ambiguous", "invalid"):
-            return None
-        return cell["value"] or 0
+    Computed by DuckDB over the Parquet files just written, so memory stays flat however many
+    reports there are. Cells that are missing, ambiguous or invalid are left out of the comparison.
+    """
+    import duckdb
 
-    for (aid, year), rid in sorted(by_agency_year.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        prev = by_agency_year.get((aid, year - 1))
-        if prev is None:
-            continue
-        for col in md.TABLE3_APPLICANTS:
-            now, before = val(t3.get((rid, "carried_over", col))), val(t3.get((prev, "carried_forward", col)))
-            if now is None or before is None:
+    con = duckdb.connect()
+    con.execute(f"set memory_limit='{DUCKDB_MEMORY}'; set threads=2; set preserve_insertion_order=false")
+    con.execute(f"set temp_directory='{(folder / '.duckdb_tmp').as_posix()}'")
+    f = {n: (folder / f"{n}.parquet").as_posix() for n in ("reports", "applications", "active_disclosure")}
+    usable = "(flag is null or flag not in ('missing', 'ambiguous', 'invalid'))"
+    try:
+        con.execute(f"""create temp table r as select report_id, agency_id, year, template
+                        from read_parquet('{f["reports"]}') where year is not null""")
+        con.execute("""create temp table pairs as select cur.report_id as rid, prev.report_id as pid,
+                              cur.year as year, prev.year as prev_year,
+                              cur.template = '2021' and prev.template = '2021' as both_2021
+                       from r cur join r prev on prev.agency_id = cur.agency_id and prev.year + 1 = cur.year""")
+        con.execute(f"""create temp table carry as
+                        select report_id, applicant,
+                               max(case when row = 'carried_over' then coalesce(value, 0) end) as over,
+                               max(case when row = 'carried_forward' then coalesce(value, 0) end) as fwd
+                        from read_parquet('{f["applications"]}')
+                        where row in ('carried_over', 'carried_forward') and {usable}
+                        group by report_id, applicant""")
+        con.execute(f"""create temp table docs as
+                        select report_id, item,
+                               max(case when measure = 'issued' then coalesce(value, 0) end) as issued,
+                               max(case when measure = 'repealed' then coalesce(value, 0) end) as repealed,
+                               max(case when measure = 'in_force' then coalesce(value, 0) end) as in_force
+                        from read_parquet('{f["active_disclosure"]}')
+                        where item in ('regulations', 'normative_documents')
+                              and measure in ('issued', 'repealed', 'in_force') and {usable}
+                        group by report_id, item""")
+        w1 = """select p.rid as report_id, 'W1' as rule, 'table3.' || now.applicant as scope,
+                       before.fwd as expected, now.over as actual, before.fwd = now.over as is_passed,
+                       true as is_warning,
+                       'carried_forward ' || p.prev_year || ' (' || p.pid || ') → carried_over ' || p.year as note
+                from pairs p join carry now on now.report_id = p.rid
+                join carry before on before.report_id = p.pid and before.applicant = now.applicant
+                where now.over is not null and before.fwd is not null"""
+        inforce = """select p.rid as report_id, 'W_IN_FORCE' as rule, 'table2.' || c.item as scope,
+                            b.in_force + c.issued - c.repealed as expected, c.in_force as actual,
+                            b.in_force + c.issued - c.repealed = c.in_force as is_passed, true as is_warning,
+                            'in_force ' || p.prev_year || ' + issued − repealed ' || p.year as note
+                     from pairs p join docs c on c.report_id = p.rid
+                     join docs b on b.report_id = p.pid and b.item = c.item
+                     where p.both_2021 and c.issued is not null and c.repealed is not null
+                           and c.in_force is not null and b.in_force is not null"""
+        reader = con.sql(f"select * from ({w1}) union all select * from ({inforce})").to_arrow_reader(65536)
+        for batch in reader:  # streamed: a national dataset has millions of W1 rows
+            yield pa.Table.from_batches([batch])
+    finally:
+        con.close()
+
+
+def compact(folder: Path) -> None:
+    """Rewrite the long tables sorted by report_id (an agency's years side by side), so that Parquet's
+    row-group statistics let a filter on a few reports skip the rest of the file."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"set memory_limit='{DUCKDB_MEMORY}'; set threads=2; set preserve_insertion_order=false")
+    spill = folder / ".duckdb_tmp"
+    con.execute(f"set temp_directory='{spill.as_posix()}'")
+    try:
+        for t in STORED:
+            src = folder / f"{t.name}.parquet"
+            if t.name == "errors" or not src.exists():
                 continue
-            out.append((rid, "W1", f"table3.{col}", before, now, before == now, True,
-                        f"carried_forward {year - 1} ({prev}) → carried_over {year}"))
-        if rep[rid]["template"] in ("2021",) and rep[prev]["template"] in ("2021",):
-            for item in ("regulations", "normative_documents"):
-                vals = [val(t2.get(k)) for k in ((prev, item, "in_force"), (rid, item, "issued"),
-                                                 (rid, item, "repealed"), (rid, item, "in_force"))]
-                if any(v is None for v in vals):
-                    continue
-                expected = vals[0] + vals[1] - vals[2]
-                out.append((rid, "W_IN_FORCE", f"table2.{item}", expected, vals[3], expected == vals[3], True,
-                            f"in_force {year - 1} + issued − repealed {year}"))
-    return out
+            dst = folder / f"{t.name}.sorted.parquet"
+            key = ", ".join(t.key)
+            con.execute(f"copy (select * from read_parquet('{src.as_posix()}') order by {key}) to "
+                        f"'{dst.as_posix()}' (format parquet, compression zstd, row_group_size 122880)")
+            os.replace(dst, src)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 # --- the data dictionary --------------------------------------------------------------------

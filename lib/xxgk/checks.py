@@ -9,7 +9,6 @@ the values are never adjusted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from . import metadata as md
@@ -151,34 +150,25 @@ def check_report(report) -> tuple[list[CheckResult], list[str]]:
     return out, skipped
 
 
-_STATED = re.compile(r"(?:收到|受理|接收|新收)(?:各类|群众|公民|依申请公开|政府信息公开|信息公开|的)*(?:申请|信息)"
-                     r"(?:共|合计|总计|计)?(\d+)件")
-
-
 def text_vs_table(report) -> list[CheckResult]:
-    """W4: applications received as stated in the narrative (sections 一, 三) against Table 3.
+    """W4: applications received as stated in the narrative (xxgk.figures) against Table 3.
 
-    A statement that equals 一 (new) or 一+二 (new plus carried over) passes; the note quotes it.
+    A statement that equals 一 (new) or 一+二 (new plus carried over) in the 总计 column passes; the
+    note quotes the sentence.
     """
     new = report.table3.get(("new_received", "total"))
     over = report.table3.get(("carried_over", "total"))
     if new is None or new.flag in ("missing", "ambiguous", "invalid"):
         return []
-    out = []
-    seen = set()
-    for n in (1, 3):
-        sec = report.sections.get(n)
-        if not sec:
+    a = new.number
+    both = a + (over.number if over is not None and over.flag not in _UNUSABLE else 0)
+    out, seen = [], set()
+    for f in report.figures:
+        if f.measure != "applications_received" or f.value in seen:
             continue
-        for m in _STATED.finditer(sec["text"]):
-            stated = int(m.group(1))
-            if stated in seen:
-                continue
-            seen.add(stated)
-            a = new.number
-            both = a + (over.number if over is not None and over.flag not in _UNUSABLE else 0)
-            passed = stated in (a, both)
-            snippet = sec["text"][max(0, m.start() - 12):m.end()]
-            out.append(CheckResult("W4", f"section{n}.applications_received", stated, a if stated != both else both,
-                                   passed, f"stated in section {n}: '{snippet}'"))
+        seen.add(f.value)
+        passed = f.value in (a, both)
+        out.append(CheckResult("W4", f"section{f.section}.applications_received", f.value,
+                               both if f.value == both and f.value != a else a, passed,
+                               f"stated in section {f.section}: '{f.evidence[:80]}'"))
     return out

@@ -20,7 +20,7 @@ import pyarrow.dataset as pads
 from . import metadata as md
 
 STORED = [t.name for t in md.TABLES.values() if not t.derived]
-CODE_COLUMNS = {  # column → kind of codes.csv, for ordered categoricals and labels
+CODE_COLUMNS = {  # column → kind of codes.csv, for ordered categoricals and labels (narrative: see figures)
     "item": "table2", "measure": "table2_measure", "row": "table3_row", "applicant": "table3_applicant",
     "proceeding": "table4_proceeding", "outcome": "table4_outcome",
 }
@@ -67,7 +67,13 @@ def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
     for c in table.columns:
         if c.name not in df:
             df[c.name] = pd.Series([None] * len(df))
-        if c.name in CODE_COLUMNS:
+        if c.name == "measure" and table.name == "narrative_figures":
+            from .figures import measures
+
+            cats = list(measures())
+            extra = [v for v in pd.unique(df[c.name].dropna()) if v not in cats]
+            df[c.name] = pd.Categorical(df[c.name], categories=cats + sorted(extra), ordered=True)
+        elif c.name in CODE_COLUMNS:
             cats = _categories(CODE_COLUMNS[c.name])
             extra = [v for v in pd.unique(df[c.name].dropna()) if v not in cats]
             df[c.name] = pd.Categorical(df[c.name], categories=cats + sorted(extra), ordered=True)
@@ -327,3 +333,123 @@ def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
         return con.execute(query).df()
     finally:
         con.close()
+
+
+# --- aggregates straight from Parquet (for datasets too large to load whole) -------------------
+
+def _con(path: str | Path | None):
+    import duckdb
+
+    from .build import recover
+
+    p = Path(path) if path else default_path()
+    recover(p)
+    if not (p / "reports.parquet").exists():
+        raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+    con = duckdb.connect()
+    for name in STORED:
+        f = p / f"{name}.parquet"
+        if f.exists():
+            con.execute(f"create view {name} as select * from read_parquet('{f.resolve().as_posix()}')")
+    return con
+
+
+_GROUP_SQL = ", ".join(
+    f"sum(case when row in ({', '.join(repr(r) for r in rows)}) then eff end) as {g}_count"
+    for g, rows in OUTCOME_GROUPS.items())
+
+
+def comparison(year: int, path: str | Path | None = None, level: str | None = None,
+               region: str | None = None) -> pd.DataFrame:
+    """One row per report of a year: applications, outcome counts and shares, disclosure rate, reviews
+    and lawsuits per 100 applications. Computed by DuckDB over the Parquet files (no full load), with
+    the same rules as :attr:`Dataset.outcome_shares` (a blank 总计 falls back to the six columns)."""
+    con = _con(path)
+    where = ["year = ?"]
+    args: list = [year]
+    if level:
+        where.append("level = ?")
+        args.append(level)
+    if region:
+        where.append("contains(coalesce(region, ''), ?)")
+        args.append(region)
+    q = f"""
+    with r as (select report_id, agency, level, region, year from reports where {' and '.join(where)}),
+    cells as (
+        select a.report_id, a.row,
+               max(case when a.applicant = 'total' then a.value end) as total_value,
+               bool_or(a.applicant = 'total' and a.flag in ('blank', 'na')) as total_blank,
+               sum(case when a.applicant <> 'total' then a.value end) as parts,
+               max(case when a.applicant = 'natural_person' then a.value end) as natural_person,
+               bool_or(a.flag in ('recovered', 'ambiguous', 'note', 'invalid')) as flagged
+        from applications a join r using (report_id) group by a.report_id, a.row),
+    eff as (select *, case when total_blank and coalesce(parts, 0) > 0 then parts else total_value end as eff,
+                   total_blank and coalesce(parts, 0) > 0 as from_columns from cells),
+    per as (
+        select report_id,
+               max(case when row = 'new_received' then eff end) as new_received_count,
+               max(case when row = 'new_received' then natural_person end) as natural_person_count,
+               max(case when row = 'total_processed' then eff end) as total_processed_count,
+               {_GROUP_SQL},
+               bool_or(flagged) as has_flagged_cells, bool_or(from_columns) as has_totals_from_columns
+        from eff group by report_id),
+    rl as (
+        select l.report_id,
+               sum(case when proceeding = 'review' and outcome = 'total' then coalesce(value, 0) end) as review_count,
+               sum(case when proceeding <> 'review' and outcome = 'total' then coalesce(value, 0) end)
+                   as litigation_count,
+               bool_and(flag = 'missing') as table4_missing
+        from review_litigation l join r using (report_id) group by l.report_id)
+    select r.*, per.* exclude (report_id), rl.review_count, rl.litigation_count, rl.table4_missing
+    from r left join per using (report_id) left join rl using (report_id)
+    order by new_received_count desc nulls last"""
+    try:
+        df = con.execute(q, args).df()
+    finally:
+        con.close()
+    total = df["total_processed_count"].astype(float)
+    ok = total.fillna(0) > 0
+    for g in OUTCOME_GROUPS:
+        df[f"{g}_pct"] = np.where(ok, df[f"{g}_count"].astype(float) / total * 100, np.nan)
+    df["disclosed_pct"] = np.where(ok, df["granted_pct"].fillna(0) + df["partially_granted_pct"].fillna(0), np.nan)
+    new = df["new_received_count"].astype(float)
+    df["natural_person_pct"] = np.where(new.fillna(0) > 0, df["natural_person_count"].astype(float) / new * 100,
+                                        np.nan)
+    for p in ("review", "litigation"):
+        df[f"{p}_per_100"] = np.where(ok & ~df["table4_missing"].fillna(True),
+                                      df[f"{p}_count"].astype(float) / total * 100, np.nan)
+    return df
+
+
+def quality(path: str | Path | None = None, year: int | None = None) -> dict[str, pd.DataFrame]:
+    """Data-quality aggregates by DuckDB: reports and errors counted, reports failing each rule, flags
+    per table, templates and formats, and the reports with failures (first 500)."""
+    con = _con(path)
+    cond = "where year = ?" if year else ""
+    args = [year] if year else []
+    r = f"(select * from reports {cond})"
+    try:
+        out = {
+            "totals": con.execute(f"select count(*) as reports, (select count(*) from errors) as errors, "
+                                  f"count(*) filter (where failed_checks_count > 0) as failing_reports "
+                                  f"from {r}", args).df(),
+            "per_rule": con.execute(f"select rule, count(distinct report_id) as reports, count(*) as results "
+                                    f"from checks join {r} using (report_id) where not is_passed "
+                                    f"group by rule order by rule", args).df(),
+            "flags": con.execute(
+                " union all ".join(f"select '{t}' as tbl, flag, count(*) as cells from {t} join {r} using (report_id) "
+                                   f"where flag is not null group by flag"
+                                   for t in ("active_disclosure", "applications", "review_litigation")),
+                args * 3).df(),
+            "templates": con.execute(f"select template, format, count(*) as reports from {r} "
+                                     f"group by template, format order by reports desc", args).df(),
+            "failing": con.execute(
+                f"select agency, year, rule, count(*) as failed_results, "
+                f"string_agg(scope, ', ' order by scope) as scopes "
+                f"from checks join {r} using (report_id) where not is_passed and not is_warning "
+                f"group by agency, year, rule order by agency, year, rule limit 500", args).df(),
+            "errors": con.execute("select source_file, kind, reason from errors order by source_file limit 500").df(),
+        }
+    finally:
+        con.close()
+    return out

@@ -49,6 +49,7 @@ def splits(run: str, kinds: Sequence[str], limit: int = MAX_CANDIDATES,
     if len(s) == n and s.isdigit():  # one digit per cell: the only cut
         return [tuple(s)] if prune is None or all(prune(list(s[:i + 1])) for i in range(n)) else []
     pats = [_KIND[k] for k in kinds]
+    counts = [k == "count" for k in kinds]
     out: list[tuple[str, ...]] = []
 
     def rec(i: int, k: int, acc: list[str]) -> None:
@@ -69,7 +70,12 @@ def splits(run: str, kinds: Sequence[str], limit: int = MAX_CANDIDATES,
                 break
             if j < len(s) and s[j] == ".":
                 continue  # a cell never ends just before a decimal point
-            if not pats[k].fullmatch(piece):
+            if counts[k]:
+                if not piece.isdigit():
+                    break
+                if piece[0] == "0" and len(piece) > 1:
+                    break
+            elif not pats[k].fullmatch(piece):
                 continue
             nxt = j + 1 if j < len(s) and s[j] == " " else j
             acc.append(piece)
@@ -84,26 +90,54 @@ def splits(run: str, kinds: Sequence[str], limit: int = MAX_CANDIDATES,
 def sum_splits(run: str, n_parts: int, limit: int = MAX_CANDIDATES) -> list[tuple[str, ...]]:
     """Cuts of ``run`` into ``n_parts`` counts followed by their total (a Table 3 row under R3).
 
-    The total is tried as every suffix of the run; the parts are then cut from the rest with the
-    partial sum bounded by the total, which keeps long rows (``35212035012512001067``) cheap.
+    A direct search with the running sum: the digits left for the total must be able to hold the
+    sum so far, which keeps long rows (``35212035012512001067``) cheap. Spaces are hard boundaries.
     """
     s = run.strip()
     if len(s) == n_parts + 1 and s.isdigit():  # one digit per cell
         return [tuple(s)] if sum(int(c) for c in s[:-1]) == int(s[-1]) else []
+    digits = s.replace(" ", "")
+    if not digits.isdigit():
+        return []
+    forced = set()  # positions in ``digits`` where a space stood: a cell must end there
+    k = 0
+    for ch in s:
+        if ch == " ":
+            forced.add(k)
+        else:
+            k += 1
+    n = len(digits)
     out: list[tuple[str, ...]] = []
-    last = s.split(" ")[-1]
-    for k in range(1, len(last) + 1):
-        total_txt = last[-k:]
-        if not _KIND["count"].fullmatch(total_txt):
-            continue
-        total = int(total_txt)
-        rest = s[: len(s) - k].rstrip()
-        if not rest:
-            continue
-        for parts in splits(rest, ["count"] * n_parts, limit,
-                            prune=lambda acc, t=total: sum(int(x) for x in acc) <= t):
-            if sum(int(x) for x in parts) == total:
-                out.append(parts + (total_txt,))
+    acc: list[str] = []
+    nexts = [min([f for f in forced if f > i] + [n]) for i in range(n + 1)]  # next hard boundary after i
+
+    def rec(i: int, k: int, total: int) -> None:
+        if k == n_parts:
+            t = digits[i:]
+            if t and nexts[i] >= n and (t[0] != "0" or len(t) == 1) and int(t) == total:
+                out.append(tuple(acc) + (t,))
+                if len(out) > limit:
+                    raise TooMany(run)
+            return
+        stop = nexts[i]
+        if digits[i] == "0":
+            ends = (i + 1,)
+        else:
+            ends = range(i + 1, stop + 1)
+        for j in ends:
+            if j > stop:
+                break
+            left = n - j  # digits left for the remaining parts and the total
+            if left < n_parts - k:
+                break
+            value = int(digits[i:j])
+            if len(str(total + value)) > left - (n_parts - k - 1):
+                break  # the total could not hold the sum any more (and longer cells only make it worse)
+            acc.append(digits[i:j])
+            rec(j, k + 1, total + value)
+            acc.pop()
+
+    rec(0, 0, 0)
     return out
 
 

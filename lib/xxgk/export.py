@@ -45,6 +45,7 @@ def report_dict(report: Report) -> dict:
         "table4": [cell_dict({"proceeding": p, "outcome": o}, cv) for (p, o), cv in report.table4.items()],
         "checks": [c.as_dict() if isinstance(c, CheckResult) else c for c in report.checks],
         "sections": {str(n): s for n, s in report.sections.items()},
+        "narrative_figures": [f.as_dict() for f in report.figures],
         "warnings": list(report.warnings),
     }
 

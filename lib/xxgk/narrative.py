@@ -57,7 +57,8 @@ def find_sections(text: str) -> list[Section]:
     out = []
     for i, (start, end, n, heading) in enumerate(found):
         stop = found[i + 1][0] if i + 1 < len(found) else len(text)
-        body = text[end:stop].replace(CELL, " | ").strip()
+        # the narrative only: table rows (cells joined by CELL) are the tables' business
+        body = "\n".join(line for line in text[end:stop].split("\n") if CELL not in line).strip()
         out.append(Section(n, heading, start, stop, body))
     return out
 

@@ -45,6 +45,7 @@ class Report:
     sections: dict[int, dict]
     warnings: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
+    figures: list = field(default_factory=list)  # narrative figures (xxgk.figures), filled with the checks
 
 
 # --- linearisation and segmentation ---------------------------------------------------------

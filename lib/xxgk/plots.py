@@ -449,42 +449,100 @@ def distribution(values: pd.Series, lang: str = "zh", title: str = "", unit: str
 
 # --- data quality --------------------------------------------------------------------------
 
-def failed_rules(ds, lang: str = "zh") -> Figure:
-    """How many reports fail each rule."""
-    c = ds.checks
-    failed = c[~c["is_passed"].astype(bool)]
-    per_rule = failed.groupby("rule", observed=True)["report_id"].nunique()
-    per_rule = per_rule[per_rule > 0]
+def failed_rules(per_rule: pd.DataFrame, lang: str = "zh") -> Figure:
+    """How many reports fail each rule (the ``per_rule`` frame of :func:`xxgk.dataset.quality`)."""
+    d = per_rule[per_rule["reports"] > 0]
     fig, ax = _figure(7, 3.2)
-    if per_rule.empty:
+    if d.empty:
         _empty(ax, lang)
     else:
-        y = np.arange(len(per_rule))[::-1]
-        bars = ax.barh(y, per_rule.to_numpy(), color=PALETTE[3])
-        ax.set_yticks(y, per_rule.index.astype(str))
-        _bar_labels(ax, bars, per_rule.astype(float).tolist())
+        y = np.arange(len(d))[::-1]
+        bars = ax.barh(y, d["reports"].astype(float), color=PALETTE[3])
+        ax.set_yticks(y, d["rule"].astype(str))
+        _bar_labels(ax, bars, d["reports"].astype(float).tolist())
         ax.set_xlabel("报告数" if lang == "zh" else "reports")
-    ax.set_title("未通过校验的报告数（按规则）" if lang == "zh" else "Reports failing each rule")
+    ax.set_title("未通过校验的报告数（按规则；W 开头为跨报告提示）" if lang == "zh"
+                 else "Reports failing each rule (W: cross-report warnings)")
     _source(fig, t("reports", lang), lang)
     return fig
 
 
-def flagged_cells(ds, lang: str = "zh") -> Figure:
-    """Flagged cells by table and flag."""
-    parts = []
-    for table, name in (("active_disclosure", "表二" if lang == "zh" else "Table 2"),
-                        ("applications", "表三" if lang == "zh" else "Table 3"),
-                        ("review_litigation", "表四" if lang == "zh" else "Table 4")):
-        df = getattr(ds, table)
-        parts.append(df["flag"].astype("object").dropna().value_counts().rename(name))
-    m = pd.concat(parts, axis=1).fillna(0)
+def flagged_cells(flags: pd.DataFrame, lang: str = "zh") -> Figure:
+    """Flagged cells by table and flag (the ``flags`` frame of :func:`xxgk.dataset.quality`)."""
+    names = {"active_disclosure": "表二" if lang == "zh" else "Table 2",
+             "applications": "表三" if lang == "zh" else "Table 3",
+             "review_litigation": "表四" if lang == "zh" else "Table 4"}
+    m = flags.assign(tbl=flags["tbl"].map(names)).pivot_table(index="flag", columns="tbl", values="cells",
+                                                              aggfunc="sum").fillna(0)
     fig, ax = _figure(7.5, 3.4)
     if m.empty:
         _empty(ax, lang)
     else:
         m.plot.barh(ax=ax, stacked=True, color=PALETTE[:3])
         ax.set_xlabel("单元格数" if lang == "zh" else "cells")
+        ax.set_xscale("log")
         ax.legend(fontsize=8)
-    ax.set_title("标记单元格（按标记与表）" if lang == "zh" else "Flagged cells by flag and table")
+    ax.set_title("标记单元格（按标记与表，对数轴）" if lang == "zh" else "Flagged cells by flag and table (log scale)")
+    _source(fig, t("reports", lang), lang)
+    return fig
+
+
+# --- figures from the prose ----------------------------------------------------------------
+
+CHANNEL_ZH = {"portal": "门户网站", "disclosure_platform": "信息公开平台", "new_media": "政务新媒体", "gazette": "政府公报",
+              None: "未说明渠道"}
+
+
+def _narrative_label(measure: str, lang: str) -> str:
+    from .figures import measures
+
+    m = measures().get(measure, {})
+    return m.get("label_zh" if lang == "zh" else "label_en", measure)
+
+
+def narrative_volumes(ds, report_id: str, lang: str = "zh") -> Figure:
+    """What the prose says was published and done: items by channel (totals, not breakdowns) and the
+    other measures, each bar a figure stated in the text."""
+    rep = ds.reports.set_index("report_id").loc[report_id]
+    f = ds.narrative_figures
+    f = f[(f["report_id"] == report_id) & f["category"].isna()]
+    fig, ax = _figure(8, max(2.6, 0.38 * len(f) + 1.4))
+    if f.empty:
+        _empty(ax, lang)
+    else:
+        names = []
+        for m, ch in zip(f["measure"].astype(str), f["channel"].astype("object"), strict=True):
+            name = _narrative_label(m, lang)
+            if m == "items_published":
+                name += f" · {CHANNEL_ZH.get(ch if isinstance(ch, str) else None) if lang == 'zh' else (ch or 'all')}"
+            names.append(name)
+        vals = f["value"].astype(float).to_numpy()
+        y = np.arange(len(names))[::-1]
+        bars = ax.barh(y, vals, color=PALETTE[2])
+        ax.set_yticks(y, names, fontsize=8)
+        _bar_labels(ax, bars, vals.tolist())
+        ax.set_xscale("symlog")
+        ax.set_xlabel("数量（对数轴）" if lang == "zh" else "count (log scale)")
+    ax.set_title("正文所述：主动公开与工作量" if lang == "zh" else "Stated in the text: publication and workload")
+    _source(fig, t("report", lang, agency=rep["agency"], year=rep["year"]), lang)
+    return fig
+
+
+def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure:
+    """Items published (totals stated in the text) across years, one line per agency."""
+    f = ds.narrative_figures.merge(ds.reports[["report_id", "agency_id", "agency", "year"]], on="report_id")
+    f = f[f["agency_id"].isin(agency_ids) & (f["measure"] == "items_published") & f["category"].isna()]
+    f = f.sort_values("value", ascending=False).drop_duplicates(["agency_id", "year"]).sort_values("year")
+    fig, ax = _figure(8, 3.6)
+    if f.empty:
+        _empty(ax, lang)
+    else:
+        for k, (name, g) in enumerate(f.groupby("agency")):
+            ax.plot(g["year"].astype(int), g["value"].astype(float), marker="o", color=PALETTE[k % 8], label=name)
+        _years_axis(ax, f["year"])
+        ax.legend(fontsize=8)
+        ax.set_ylabel("条" if lang == "zh" else "items")
+    ax.set_title("正文所述主动公开信息条数（各年最大的一个总数）" if lang == "zh"
+                 else "Items published as stated in the text (largest total per year)")
     _source(fig, t("reports", lang), lang)
     return fig

@@ -215,34 +215,34 @@ def trends(ds, agencies: list[str], first_year: int, last_year: int, lang: str =
     return "\n\n".join(out) if out else ("所选范围内没有报告。" if lang == "zh" else "No reports in the selection.")
 
 
-def compare(ds, year: int, lang: str = "zh", report_ids=None) -> str:
-    """One year across agencies: how many, the largest, disclosure rates, outliers."""
-    r = ds.reports[ds.reports["year"] == year]
-    if report_ids is not None:
-        r = r[r["report_id"].isin(set(report_ids))]
-    if r.empty:
+def compare(table: pd.DataFrame, year: int, lang: str = "zh") -> str:
+    """One year across agencies (a :func:`xxgk.dataset.comparison` frame): how many, the largest,
+    disclosure rates, outliers."""
+    if table.empty:
         return "所选年度没有报告。" if lang == "zh" else "No reports for that year."
-    sh = ds.outcome_shares[ds.outcome_shares["report_id"].isin(r["report_id"])].copy()
-    sh["disclosed_pct"] = sh["granted_pct"].astype(float).fillna(0) + sh["partially_granted_pct"].astype(float).fillna(0)
+    sh = table
     top = sh.sort_values("total_processed_count", ascending=False).head(3)
     total = sh["total_processed_count"].astype(float).sum()
+    rates = sh["disclosed_pct"].dropna()
     out = outliers(sh, "disclosed_pct")
     if lang == "zh":
-        s = (f"**{year} 年**共 {len(r)} 个机关的报告，合计办理申请 {n(total)} 件。办理最多的是 "
+        s = (f"**{year} 年**共 {len(sh)} 个机关的报告，合计办理申请 {n(total)} 件。办理最多的是 "
              + "、".join(f"{esc(x.agency)}（{n(x.total_processed_count)} 件）" for x in top.itertuples()) + "。")
-        if len(sh) >= 2:
-            s += (f" 公开率（予以公开与部分公开之和）中位数 {sh['disclosed_pct'].median():.1f}%，"
-                  f"最高 {sh['disclosed_pct'].max():.1f}%，最低 {sh['disclosed_pct'].min():.1f}%。")
+        if len(rates) >= 2:
+            s += (f" 公开率（予以公开与部分公开之和）中位数 {rates.median():.1f}%，"
+                  f"最高 {rates.max():.1f}%，最低 {rates.min():.1f}%。")
         if out:
-            s += " 偏离较大的机关：" + "、".join(f"{esc(a)}（{v:.1f}%）" for a, v in out) + "。"
+            s += " 偏离较大的机关：" + "、".join(f"{esc(a)}（{v:.1f}%）" for a, v in out[:10]) + \
+                 (f"等 {len(out)} 个" if len(out) > 10 else "") + "。"
     else:
-        s = (f"**{year}**: {len(r)} agencies, {n(total)} applications handled in all. Most handled: "
+        s = (f"**{year}**: {len(sh)} agencies, {n(total)} applications handled in all. Most handled: "
              + ", ".join(f"{esc(x.agency)} ({n(x.total_processed_count)})" for x in top.itertuples()) + ".")
-        if len(sh) >= 2:
-            s += (f" Disclosure rate (in full or in part): median {sh['disclosed_pct'].median():.1f}%, "
-                  f"range {sh['disclosed_pct'].min():.1f}–{sh['disclosed_pct'].max():.1f}%.")
+        if len(rates) >= 2:
+            s += (f" Disclosure rate (in full or in part): median {rates.median():.1f}%, "
+                  f"range {rates.min():.1f}–{rates.max():.1f}%.")
         if out:
-            s += " Outliers: " + ", ".join(f"{esc(a)} ({v:.1f}%)" for a, v in out) + "."
+            s += " Outliers: " + ", ".join(f"{esc(a)} ({v:.1f}%)" for a, v in out[:10]) + \
+                 (f" and {len(out) - 10} more" if len(out) > 10 else "") + "."
     return s
 
 
@@ -258,29 +258,22 @@ def outliers(df: pd.DataFrame, column: str, name: str = "agency") -> list[tuple[
     return [(str(a), float(x)) for a, x in zip(hit[name], hit[column], strict=True)]
 
 
-def quality(ds, year: int | None = None, lang: str = "zh") -> str:
-    """Across the dataset: parse errors, failed rules, flagged cells."""
-    reps = ds.reports if not year else ds.reports[ds.reports["year"] == year]
-    ids = set(reps["report_id"])
-    c = ds.checks[ds.checks["report_id"].isin(ids)]
-    hard = c[~c["is_warning"].astype(bool)]
-    failing = hard[~hard["is_passed"].astype(bool)]["report_id"].nunique()
-    flags = pd.concat([d[d["report_id"].isin(ids)]["flag"] for d in (ds.active_disclosure, ds.applications,
-                                                                      ds.review_litigation)]).astype("object")
-    counts = flags.value_counts()
-    errors = len(ds.errors)
+def quality(frames: dict, year: int | None = None, lang: str = "zh") -> str:
+    """Across the dataset (a :func:`xxgk.dataset.quality` result): errors, failing reports, flags."""
+    t = frames["totals"].iloc[0]
+    flags = frames["flags"].groupby("flag")["cells"].sum().sort_values(ascending=False)
+    tmpl = frames["templates"].groupby("template")["reports"].sum()
     if lang == "zh":
-        s = (f"数据集{'（' + str(year) + ' 年）' if year else ''}共 {len(reps)} 份报告、{errors} 个无法解析的文件。"
-             f"{failing} 份报告至少有一项勾稽校验未通过。")
-        if len(counts):
-            s += " 单元格标记：" + "、".join(f"{_FLAG_ZH.get(k, k)} {v} 个" for k, v in counts.items()) + "。"
-        tmpl = reps["template"].astype(str).value_counts()
-        s += " 模板：" + "、".join(f"{k} 年版 {v} 份" if k != "mixed" else f"混合 {v} 份" for k, v in tmpl.items()) + "。"
+        s = (f"数据集{'（' + str(year) + ' 年）' if year else ''}共 {n(t['reports'])} 份报告、{n(t['errors'])} 个无法解析的文件。"
+             f"{n(t['failing_reports'])} 份报告至少有一项勾稽校验未通过。")
+        if len(flags):
+            s += " 单元格标记：" + "、".join(f"{_FLAG_ZH.get(k, k)} {n(v)} 个" for k, v in flags.items()) + "。"
+        s += " 模板：" + "、".join(f"{k} 年版 {n(v)} 份" if k != "mixed" else f"混合 {n(v)} 份" for k, v in tmpl.items()) + "。"
     else:
-        s = (f"The dataset{' (' + str(year) + ')' if year else ''} holds {len(reps)} reports and {errors} files that "
-             f"could not be parsed. {failing} reports fail at least one arithmetic rule.")
-        if len(counts):
-            s += " Flagged cells: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + "."
+        s = (f"The dataset{' (' + str(year) + ')' if year else ''} holds {n(t['reports'])} reports and {n(t['errors'])} "
+             f"files that could not be parsed. {n(t['failing_reports'])} reports fail at least one arithmetic rule.")
+        if len(flags):
+            s += " Flagged cells: " + ", ".join(f"{k} {n(v)}" for k, v in flags.items()) + "."
     return s
 
 
@@ -348,27 +341,6 @@ def cross_year_checks(ds) -> pd.DataFrame:
         ["agency", "year", "rule", "scope"]).reset_index(drop=True)
 
 
-def comparison_table(ds, level: str | None = None, region: str | None = None) -> pd.DataFrame:
-    """One row per report: applications, outcome shares, disclosure rate, reviews and lawsuits per 100."""
-    r = ds.reports
-    if level:
-        r = r[r["level"].astype(str) == level]
-    if region:
-        r = r[r["region"].fillna("").str.contains(region, regex=False)]
-    sh = ds.outcome_shares.drop(columns=["agency", "year"])
-    mix = ds.applicant_mix[["report_id", "new_received_count", "natural_person_pct"]]
-    rates = ds.review_litigation_rates
-    per = rates.pivot_table(index="report_id", columns="proceeding", values="per_100_applications",
-                            observed=True, aggfunc="first")
-    out = r[["report_id", "agency", "level", "region", "year"]].merge(sh, on="report_id", how="left")
-    out = out.merge(mix, on="report_id", how="left")
-    out["disclosed_pct"] = out["granted_pct"].astype(float).fillna(0) + out["partially_granted_pct"].astype(float).fillna(0)
-    out.loc[out["total_processed_count"].fillna(0) == 0, "disclosed_pct"] = np.nan
-    out["review_per_100"] = out["report_id"].map(per["review"]) if "review" in per else np.nan
-    out["litigation_per_100"] = out["report_id"].map(per["litigation"]) if "litigation" in per else np.nan
-    return out.reset_index(drop=True)
-
-
 def rule_matrix(ds) -> pd.DataFrame:
     """Reports × rules: how many results of each rule failed in each report (0 = all passed)."""
     c = ds.checks.assign(failed=~ds.checks["is_passed"].astype(bool))
@@ -384,3 +356,13 @@ def flag_counts(ds) -> pd.DataFrame:
     for table in ("active_disclosure", "applications", "review_litigation"):
         parts[table] = getattr(ds, table)["flag"].astype("object").fillna("(none)").value_counts()
     return pd.DataFrame(parts).fillna(0).astype(int)
+
+
+def narrative_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
+    """The figures stated in a report's prose, with the sentence each came from."""
+    from .figures import measures
+
+    f = ds.narrative_figures[ds.narrative_figures["report_id"] == report_id].copy()
+    key = "label_zh" if lang == "zh" else "label_en"
+    f["measure"] = f["measure"].astype(str).map(lambda m: measures().get(m, {}).get(key, m))
+    return f[["section", "measure", "channel", "category", "value", "unit", "evidence"]].reset_index(drop=True)

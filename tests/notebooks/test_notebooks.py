@@ -86,12 +86,16 @@ def test_agency_year_summary_numbers_match_gold(dataset, tmp_path):
 
 
 def test_charts_have_no_missing_glyphs(dataset):
+    from xxgk.dataset import quality
+
+    q = quality(dataset)
     ds = xxgk.load(dataset)
     rid = ds.report_of("平潭综合实验区", 2023)["report_id"]
     aid = ds.report_of("平潭综合实验区", 2023)["agency_id"]
     figs = [plots.publication_volumes(ds, rid), plots.applications_by_applicant(ds, rid), plots.outcomes(ds, rid),
             plots.review_litigation(ds, rid), plots.outcome_shares_by_year(ds, aid), plots.reasons_by_year(ds, aid),
-            plots.correction_rates_by_year(ds, aid), plots.failed_rules(ds), plots.flagged_cells(ds),
+            plots.correction_rates_by_year(ds, aid), plots.failed_rules(q["per_rule"]),
+            plots.flagged_cells(q["flags"]),
             plots.trend_lines(ds, "new_received", "zh", "本年新收申请")]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for boxes

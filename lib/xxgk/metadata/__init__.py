@@ -259,6 +259,19 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("heading", "string", "标题", "Section heading as printed"),
         Column("text", "string", "正文", "Section text"),
     )),
+    Table("narrative_figures", "正文数据", "Figures stated in the narrative (sections 一–六): items published by "
+          "channel and category, policy interpretations, messages answered, fees … each with its sentence.",
+          ("report_id", "section", "measure", "channel", "category", "value"), (
+        _RID,
+        Column("measure", "category", "指标", "Narrative measure (metadata/narrative_measures.csv)"),
+        Column("value", "Float64", "数值", "The figure as stated"),
+        Column("unit", "string", "单位", "Unit as printed (条, 件, 篇, 个, 元 …)"),
+        Column("channel", "category", "渠道", "Where it was published, when stated",
+               allowed=("portal", "disclosure_platform", "new_media", "gazette")),
+        Column("category", "string", "类别", "Sub-category of a breakdown (其中 …), as printed"),
+        Column("section", "Int64", "章节", "Section number the sentence is in"),
+        Column("evidence", "string", "原句", "The sentence the figure came from"),
+    )),
     Table("errors", "解析失败", "One row per file that could not be parsed.", ("source_file",), (
         Column("source_file", "string", "源文件", "Path of the file, relative to the build input"),
         Column("sha256", "string", "文件摘要", "SHA-256 of the file (null when unreadable)"),
