@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+_DIGIT = re.compile(r"\d")
+_NONE = re.compile(r"未|无|没有|不")
 _SENTENCE = re.compile(r"[^。!?!？\n]+[。!?!？]?")
 _CLAUSE_START = re.compile(r"[,;:，；：。]")
 _LIST_ITEM = re.compile(r"(?P<cat>[^,;:，；：。()（）]{1,24}?)(?:共计|共)?(?P<v>\d[\d,]*)(?P<unit>条|件|篇|个)")
@@ -53,11 +55,19 @@ def measures() -> dict[str, dict]:
 
 
 @cache
-def rules() -> tuple[tuple[str, re.Pattern], ...]:
-    """The extraction rules of metadata/narrative_rules.csv, compiled."""
+def rules() -> tuple[tuple[str, tuple[str, ...], re.Pattern], ...]:
+    """The extraction rules of metadata/narrative_rules.csv, compiled: (measure, words one of which the
+    sentence must contain for the rule to be tried, pattern)."""
     path = Path(__file__).parent / "metadata" / "narrative_rules.csv"
     with open(path, encoding="utf-8", newline="") as fh:
-        return tuple((r["measure"], re.compile(r["pattern"])) for r in csv.DictReader(fh))
+        return tuple((r["measure"], tuple(r["needs"].split("|")), re.compile(r["pattern"]))
+                     for r in csv.DictReader(fh))
+
+
+@cache
+def _needs_regex() -> re.Pattern:
+    words = sorted({w for _, needs, _ in rules() for w in needs}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words))
 
 
 def _num(text: str):
@@ -120,7 +130,7 @@ def extract(sections: dict[int, dict]) -> list[Figure]:
         text = text.replace("\n", "")  # lines hard-wrapped by PDF extraction belong together
         for sm in _SENTENCE.finditer(text):
             sentence = sm.group(0).strip()
-            if re.search(r"\d", sentence) or "未" in sentence or "无" in sentence or "没有" in sentence:
+            if _DIGIT.search(sentence) or ("费" in sentence and _NONE.search(sentence)):
                 out += _sentence_figures(sentence, n)
     return _dedupe(out)
 
@@ -131,8 +141,9 @@ def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 def _sentence_figures(sentence: str, section: int) -> list[Figure]:
     """The figures of one sentence: rule matches, 其中 breakdowns after totals, category lists."""
-    found = sorted(((m, measure) for measure, rx in rules() for m in rx.finditer(sentence)),
-                   key=lambda t: t[0].start())
+    present = set(_needs_regex().findall(sentence))
+    found = sorted(((m, measure) for measure, needs, rx in rules() if present.intersection(needs)
+                    for m in rx.finditer(sentence)), key=lambda t: t[0].start())
     rule_spans = [(m.start(), m.end() + 1) for m, _ in found]
     lists = [lst for lst in _lists(sentence, section) if not _inside(lst[0], rule_spans)]  # a rule read it
     list_spans = [(a, b) for a, b, _ in lists]
