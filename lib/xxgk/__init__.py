@@ -20,9 +20,6 @@ __all__ = ["Report", "ReportError", "parse_file", "parse_bytes", "load", "sql", 
 
 
 def _finish(report: Report) -> Report:
-    from .figures import extract
-
-    report.figures = extract(report.sections)
     results, skipped = check_report(report)
     report.checks = results
     report.warnings += skipped

@@ -306,7 +306,12 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
             continue
         frames[name] = pads.dataset(f).to_table(filter=_filter(name, None, None, ids)).to_pandas()
     for name in STORED:
-        frames[name] = _typed(frames[name], md.TABLES[name])
+        t = md.TABLES[name]
+        df = _typed(frames[name], t)
+        keys = [k for k in t.key if k in df]
+        if len(df) and keys and name not in ("errors",):
+            df = df.sort_values(keys, kind="stable").reset_index(drop=True)  # template order of the codes
+        frames[name] = df
     return Dataset(p, frames)
 
 

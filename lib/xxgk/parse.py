@@ -45,7 +45,16 @@ class Report:
     sections: dict[int, dict]
     warnings: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
-    figures: list = field(default_factory=list)  # narrative figures (xxgk.figures), filled with the checks
+    _figures: list | None = field(default=None, repr=False)
+
+    @property
+    def figures(self) -> list:
+        """Figures stated in the prose (xxgk.figures), extracted on first use."""
+        if self._figures is None:
+            from .figures import extract
+
+            self._figures = extract(self.sections)
+        return self._figures
 
 
 # --- linearisation and segmentation ---------------------------------------------------------

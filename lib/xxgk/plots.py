@@ -115,7 +115,18 @@ def _cells(df: pd.DataFrame, report_id: str) -> pd.DataFrame:
 _SUSPECT = ("recovered", "ambiguous", "invalid")
 
 
+def _count_axis(ax, values, axis: str = "x") -> None:
+    """Counts start at 0; an all-zero chart still gets a sensible axis."""
+    vals = [float(v) for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+    top = max(vals) if vals else 0
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(0, top * 1.15 if top > 0 else 1)
+    if all(float(v).is_integer() for v in vals):
+        (ax.xaxis if axis == "x" else ax.yaxis).get_major_locator().set_params(integer=True)
+
+
 def _bar_labels(ax, bars, values, suspect=None, fmt="{:,.0f}") -> None:
+    if ax.get_xscale() == "linear":
+        _count_axis(ax, list(values))  # every bar chart here is horizontal: values run along x
     for i, (b, v) in enumerate(zip(bars, values, strict=True)):
         star = "*" if suspect is not None and suspect[i] else ""
         if v is None or (isinstance(v, float) and np.isnan(v)):

@@ -90,8 +90,46 @@ def _v(df, rid, **keys) -> str:
     return n(0 if v is None or pd.isna(v) else v)
 
 
+PHRASES = {  # one sentence template per language; {…} are filled from the data
+    "zh": {
+        "head": "**{name} {year} 年**政府信息公开工作年度报告（{tmpl} 年版模板，{fmt}）。",
+        "apps": "本年新收政府信息公开申请 **{new} 件**（自然人 {np} 件、法人或其他组织 {lp} 件），上年结转 {over} 件；"
+                "共办理 **{total} 件**，其中{groups}；结转下年度 {fwd} 件。",
+        "group": "{label} {count} 件（{pct}）", "sep": "、",
+        "review": "行政复议 {rev} 件（维持 {upheld}、纠正 {corrected}），行政诉讼 {lit} 件。",
+        "docs2021": "本年制发行政规范性文件 {issued} 件、废止 {repealed} 件，现行有效 {in_force} 件；行政许可 {lic} 件、"
+                    "行政处罚 {pun} 件。",
+        "docs2019": "本年新制作规范性文件 {made} 件，对外公开总数 {published} 件；行政许可处理决定 {lic} 件。",
+        "yoy": "与上年相比，新收申请{dir} {abs} 件（{pct}）。", "up": "增加", "down": "减少",
+        "ok": "校验：全部通过。", "failed": "校验：**{n} 项未通过**（{items}{more}）。", "more": "等",
+        "fail_item": "{rule} {scope}：应为 {expected}，表中为 {actual}", "fail_sep": "；",
+        "warn": "提示：{n} 项跨年或文表一致性检查不一致。",
+        "flags": "标记单元格：{items}。", "flag_item": "{label} {n} 个",
+        "question": "“?”表示粘连数字有多种拆分方式、无法唯一确定。",
+    },
+    "en": {
+        "head": "**{name}, {year}** annual disclosure report ({tmpl} template, {fmt}).",
+        "apps": "New applications: **{new}** ({np} from natural persons, {lp} from organisations); carried over {over}. "
+                "Handled **{total}**: {groups}; carried forward {fwd}.",
+        "group": "{label} {count} ({pct})", "sep": ", ",
+        "review": "Administrative reviews {rev} (upheld {upheld}, corrected {corrected}); lawsuits {lit}.",
+        "docs2021": "Normative documents issued {issued}, repealed {repealed}, in force {in_force}; licensing decisions "
+                    "{lic}, penalty decisions {pun}.",
+        "docs2019": "Normative documents newly made {made}, published in total {published}; licensing decisions {lic}.",
+        "yoy": "Against the previous year, new applications {dir} by {abs} ({pct}).", "up": "rose", "down": "fell",
+        "ok": "Checks: all passed.", "failed": "Checks: **{n} failed** ({items}{more}).", "more": " …",
+        "fail_item": "{rule} {scope}: expected {expected}, printed {actual}", "fail_sep": "; ",
+        "warn": "Note: {n} cross-year or text-against-table checks disagree.",
+        "flags": "Flagged cells: {items}.", "flag_item": "{label} {n}",
+        "question": "“?” marks run-together digits that split in more than one valid way.",
+    },
+}
+
+
 def agency_year(ds, agency: str, year: int, lang: str = "zh") -> str:
     """The annual summary of one agency: applications, outcomes, reviews, documents, checks."""
+    P = PHRASES["zh" if lang == "zh" else "en"]
+    groups_label = _GROUP_ZH if lang == "zh" else _GROUP_EN
     rep = resolve_report(ds, agency, year)
     rid = rep["report_id"]
     a, t2, t4 = ds.applications, ds.active_disclosure, ds.review_litigation
@@ -107,65 +145,53 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh") -> str:
     yoy = ds.year_over_year
     yoy = yoy[(yoy["agency_id"] == rep["agency_id"]) & (yoy["year"] == year)].set_index("measure")
     total = sh["total_processed_count"]
-    groups = [(g, sh[f"{g}_count"]) for g in OUTCOME_GROUPS]
-    name = esc(rep["agency"])
-    tmpl = rep["template"]
-    lit_total = rates.loc["litigation", "total_count"] if "litigation" in rates.index else None
-    rev = rates.loc["review"] if "review" in rates.index else None
-    if lang == "zh":
-        parts = [f"**{name} {year} 年**政府信息公开工作年度报告（{tmpl} 年版模板，{esc(rep['format'])}）。"]
-        parts.append(f"本年新收政府信息公开申请 **{n(mix['new_received_count'])} 件**（自然人 {n(mix['natural_person_count'])} 件、"
-                     f"法人或其他组织 {n(mix['legal_person_count'])} 件），上年结转 {_v(a, rid, row='carried_over', applicant='total')} 件；"
-                     f"共办理 **{n(total)} 件**，其中"
-                     + "、".join(f"{_GROUP_ZH[g]} {n(v)} 件（{pct(v, total)}）" for g, v in groups if v and not pd.isna(v))
-                     + f"；结转下年度 {_v(a, rid, row='carried_forward', applicant='total')} 件。")
-        if rev is not None:
-            parts.append(f"行政复议 {n(rev['total_count'])} 件（维持 {n(rev['upheld_count'])}、纠正 {n(rev['corrected_count'])}），"
-                         f"行政诉讼 {n(lit_total)} 件。")
-        if tmpl in ("2021", "mixed") and rep["template"] != "2019":
-            parts.append(f"本年制发行政规范性文件 {_v(t2, rid, item='normative_documents', measure='issued')} 件、"
-                         f"废止 {_v(t2, rid, item='normative_documents', measure='repealed')} 件，现行有效 "
-                         f"{_v(t2, rid, item='normative_documents', measure='in_force')} 件；行政许可 "
-                         f"{_v(t2, rid, item='licensing', measure='decisions')} 件、行政处罚 "
-                         f"{_v(t2, rid, item='punishment', measure='decisions')} 件。")
-        else:
-            parts.append(f"本年新制作规范性文件 {_v(t2, rid, item='normative_documents', measure='newly_made')} 件，"
-                         f"对外公开总数 {_v(t2, rid, item='normative_documents', measure='total_published')} 件；"
-                         f"行政许可处理决定 {_v(t2, rid, item='licensing', measure='decisions')} 件。")
-        if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
-            ch = yoy.loc["new_received", "change"]
-            parts.append(f"与上年相比，新收申请{'增加' if ch >= 0 else '减少'} {n(abs(ch))} 件"
-                         f"（{pct(ch, yoy.loc['new_received', 'previous_value'])}）。")
-        parts.append("校验：" + ("全部通过。" if failed.empty else
-                                 f"**{len(failed)} 项未通过**（" + "；".join(
-                                     f"{r.rule} {esc(r.scope)}：应为 {n(r.expected)}，表中为 {n(r.actual)}"
-                                     for r in failed.head(4).itertuples()) + ("等" if len(failed) > 4 else "") + "）。"))
-        if not warn.empty:
-            parts.append(f"提示：{len(warn)} 项跨年或文表一致性检查不一致。")
-        if len(flags):
-            parts.append("标记单元格：" + "、".join(f"{_FLAG_ZH.get(k, k)} {v} 个" for k, v in flags.items()) + "。")
-        if "?" in "".join(parts):
-            parts.append("“?”表示粘连数字有多种拆分方式、无法唯一确定。")
+
+    def t2v(item, measure):
+        return _v(t2, rid, item=item, measure=measure)
+
+    parts = [P["head"].format(name=esc(rep["agency"]), year=year, tmpl=rep["template"], fmt=esc(rep["format"]))]
+    groups = P["sep"].join(P["group"].format(label=groups_label[g], count=n(v), pct=pct(v, total))
+                           for g in OUTCOME_GROUPS if (v := sh[f"{g}_count"]) and not pd.isna(v))
+    parts.append(P["apps"].format(new=n(mix["new_received_count"]), np=n(mix["natural_person_count"]),
+                                  lp=n(mix["legal_person_count"]), over=_v(a, rid, row="carried_over", applicant="total"),
+                                  total=n(total), groups=groups, fwd=_v(a, rid, row="carried_forward", applicant="total")))
+    if "review" in rates.index:
+        rev = rates.loc["review"]
+        lit = rates.loc["litigation", "total_count"] if "litigation" in rates.index else None
+        parts.append(P["review"].format(rev=n(rev["total_count"]), upheld=n(rev["upheld_count"]),
+                                        corrected=n(rev["corrected_count"]), lit=n(lit)))
+    if not _is_2019_t2(t2, rid):
+        parts.append(P["docs2021"].format(issued=t2v("normative_documents", "issued"),
+                                          repealed=t2v("normative_documents", "repealed"),
+                                          in_force=t2v("normative_documents", "in_force"),
+                                          lic=t2v("licensing", "decisions"), pun=t2v("punishment", "decisions")))
     else:
-        parts = [f"**{name}, {year}** annual disclosure report ({tmpl} template, {esc(rep['format'])})."]
-        parts.append(f"New applications: **{n(mix['new_received_count'])}** ({n(mix['natural_person_count'])} from "
-                     f"natural persons, {n(mix['legal_person_count'])} from organisations); carried over "
-                     f"{_v(a, rid, row='carried_over', applicant='total')}. Handled **{n(total)}**: "
-                     + ", ".join(f"{_GROUP_EN[g]} {n(v)} ({pct(v, total)})" for g, v in groups if v and not pd.isna(v))
-                     + f"; carried forward {_v(a, rid, row='carried_forward', applicant='total')}.")
-        if rev is not None:
-            parts.append(f"Administrative reviews {n(rev['total_count'])} (upheld {n(rev['upheld_count'])}, corrected "
-                         f"{n(rev['corrected_count'])}); lawsuits {n(lit_total)}.")
-        if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
-            ch = yoy.loc["new_received", "change"]
-            parts.append(f"Against the previous year, new applications {'rose' if ch >= 0 else 'fell'} by {n(abs(ch))} "
-                         f"({pct(ch, yoy.loc['new_received', 'previous_value'])}).")
-        parts.append("Checks: " + ("all passed." if failed.empty else f"**{len(failed)} failed** (" + "; ".join(
-            f"{r.rule} {esc(r.scope)}: expected {n(r.expected)}, printed {n(r.actual)}"
-            for r in failed.head(4).itertuples()) + ")."))
-        if len(flags):
-            parts.append("Flagged cells: " + ", ".join(f"{k} {v}" for k, v in flags.items()) + ".")
+        parts.append(P["docs2019"].format(made=t2v("normative_documents", "newly_made"),
+                                          published=t2v("normative_documents", "total_published"),
+                                          lic=t2v("licensing", "decisions")))
+    if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
+        ch = yoy.loc["new_received", "change"]
+        parts.append(P["yoy"].format(dir=P["up"] if ch >= 0 else P["down"], abs=n(abs(ch)),
+                                     pct=pct(ch, yoy.loc["new_received", "previous_value"])))
+    if failed.empty:
+        parts.append(P["ok"])
+    else:
+        items = P["fail_sep"].join(P["fail_item"].format(rule=r.rule, scope=esc(r.scope), expected=n(r.expected),
+                                                         actual=n(r.actual)) for r in failed.head(4).itertuples())
+        parts.append(P["failed"].format(n=len(failed), items=items, more=P["more"] if len(failed) > 4 else ""))
+    if not warn.empty:
+        parts.append(P["warn"].format(n=len(warn)))
+    if len(flags):
+        parts.append(P["flags"].format(items=P["sep"].join(
+            P["flag_item"].format(label=_FLAG_ZH.get(k, k) if lang == "zh" else k, n=v) for k, v in flags.items())))
+    if "?" in "".join(parts[1:]):
+        parts.append(P["question"])
     return "\n\n".join(parts)
+
+
+def _is_2019_t2(t2: pd.DataFrame, rid: str) -> bool:
+    """Whether a report's Table 2 was read with the 2019 layout (a mixed report may have it)."""
+    return bool((t2[t2["report_id"] == rid]["measure"] == "newly_made").any())
 
 
 def trends(ds, agencies: list[str], first_year: int, last_year: int, lang: str = "zh") -> str:
