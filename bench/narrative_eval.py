@@ -3,8 +3,9 @@
 Usage: python bench/narrative_eval.py [--labels bench/narrative_labels.csv] [--corpus ../shared/corpus] [-v]
 
 Labels are file + measure + value (+ channel) — no copied sentences. The rules were written looking
-at the reports marked ``dev``; the ``heldout`` ones were labelled before the extractor was run on them.
-A figure matches a label with the same file, measure, value and channel (multiset matching).
+at the reports marked ``dev``; reports marked ``heldout`` are labelled before the extractor is run on
+them (add new reports that way to measure out-of-sample accuracy; docs/benchmarks.md records the
+rounds so far). A figure matches a label with the same file, measure, value and channel (multiset).
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def main() -> None:
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     for k, (tp, got, gold) in evaluate(Path(a.labels), Path(a.corpus), a.verbose).items():
+        if not gold and not got:
+            continue
         p = tp / got if got else 1.0
         r = tp / gold if gold else 1.0
         print(f"{k:8} labelled {gold:3d}  extracted {got:3d}  correct {tp:3d}  precision {p:.3f}  recall {r:.3f}")

@@ -19,7 +19,7 @@ _DIGIT = re.compile(r"\d")
 _NONE = re.compile(r"未|无|没有|不")
 _SENTENCE = re.compile(r"[^。!?!？\n]+[。!?!？]?")
 _CLAUSE_START = re.compile(r"[,;:，；：。]")
-_LIST_ITEM = re.compile(r"(?P<cat>[^,;:，；：。()（）]{1,24}?)(?:共计|共)?(?P<v>\d[\d,]*)(?P<unit>条|件|篇|个)")
+_LIST_ITEM = re.compile(r"(?P<cat>[^,;:，；：。()（）]{1,32}?)(?:共计|共)?(?P<v>\d[\d,]*)(?P<unit>条|件|篇|个)")
 CHANNELS = (  # (channel, keywords in the clause before the verb); the first that matches wins
     ("disclosure_platform", ("信息公开平台", "公开平台", "信息公开专栏", "公开专栏")),
     ("gazette", ("公报",)),
@@ -97,10 +97,11 @@ def _clause_before(sentence: str, pos: int) -> str:
 def _breakdown(rest: str, measure: str, unit_default: str, channel, section, evidence) -> tuple[list[Figure], int]:
     """Items of a ``其中…`` list right after a total: each ``<category><number><unit>``, in order,
     stopping at the first element that is not one. Returns the figures and how much text they used."""
-    m = re.match(r"\s*[(（]?[,，]?其中(?:包括)?[:：,，]?", rest)
+    m = re.match(r"\s*[,，]?[(（]?[,，]?其中(?:包括)?[:：]?[,，]?", rest)
     if not m:
         return [], 0
     out = []
+    unit = None
     text = rest[m.end():]
     pos = 0
     while True:
@@ -112,6 +113,9 @@ def _breakdown(rest: str, measure: str, unit_default: str, channel, section, evi
         value = _num(item.group("v"))
         if re.search(r"\d", cat) or len(cat) < 2:
             break
+        if unit is not None and item.group("unit") != unit:
+            break  # the items of a breakdown share one unit: 条 … 条; '办理…30件' after them is not one
+        unit = item.group("unit")
         m2 = "policy_interpretations" if "解读" in cat and measure == "items_published" else measure
         out.append(Figure(m2, value, item.group("unit"), channel, cat, section, evidence))
         pos = item.end()
@@ -162,6 +166,9 @@ def _sentence_figures(sentence: str, section: int) -> list[Figure]:
         channel = None
         if measure in ("items_published", "policy_interpretations"):
             channel = channel_of(_clause_before(sentence, m.start()) + m.group(0))
+            if measure == "items_published" and channel is None and "政府信息" not in m.group(0) \
+                    and not _inside(m.start(), breakdowns):
+                continue  # '全年共发布信息68条' in a programme paragraph: whose, and where, is not said
         out.append(Figure(measure, value, unit, channel, None, section, sentence))
         if m.groupdict().get("u"):
             out.append(Figure("new_media_units", _num(m.group("u")), "家", None, None, section, sentence))
@@ -182,8 +189,10 @@ _LIST_VERB = re.compile(r"(?:主动公开|刊登|刊发)(?=[^\d,，;；。“”
 def _lists(sentence: str, section: int) -> list[tuple[int, int, list[Figure]]]:
     """``主动公开规章13件，行政规范性文件60件…`` / ``刊登…112件，…``: category counts after a verb; the
     channel comes from everything said before the verb in the sentence."""
-    out = []
+    out: list[tuple[int, int, list[Figure]]] = []
     for m in _LIST_VERB.finditer(sentence):
+        if any(a <= m.start() < b for a, b, _ in out):
+            continue  # inside the list just read
         channel = channel_of(sentence[:m.start()])
         figs, used = _breakdown("其中" + sentence[m.end():], "items_published", "件", channel, section, sentence)
         if figs:
