@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,23 +87,31 @@ def run(job: Job, out: Path, timeout: int = 600) -> Path:
     return html_path
 
 
-def _run_one(args) -> tuple[str, str | None, float]:
-    job, out = args
-    t0 = time.perf_counter()
-    # kernels chatter on stderr (transport warnings); errors come back through papermill instead
+@contextmanager
+def quiet_kernels():
+    """Kernels chatter on the inherited stderr (transport warnings); errors come back through papermill
+    instead, so the file descriptor is pointed at /dev/null while a notebook runs."""
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        run(job, out)
-        return job.stem, None, time.perf_counter() - t0
-    except Exception as exc:  # one failing notebook must not stop the others
-        msg = str(exc).strip().splitlines()
-        return job.stem, (msg[-1] if msg else type(exc).__name__), time.perf_counter() - t0
+        yield
     finally:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def _run_one(args) -> tuple[str, str | None, float]:
+    job, out = args
+    t0 = time.perf_counter()
+    try:
+        with quiet_kernels():
+            run(job, out)
+        return job.stem, None, time.perf_counter() - t0
+    except Exception as exc:  # one failing notebook must not stop the others
+        msg = str(exc).strip().splitlines()
+        return job.stem, (msg[-1] if msg else type(exc).__name__), time.perf_counter() - t0
 
 
 def render_all(jobs: list[Job], out: Path, workers: int | None = None, progress: bool = True) -> list[tuple]:
@@ -192,7 +201,12 @@ def _cli_report(args) -> int:
             job = _single(ds, args, data_abs, resolve_agency, resolve_report)
         except UnknownSelection as exc:
             return _fail(str(exc))
-        path = run(job, out)
+        try:
+            with quiet_kernels():
+                path = run(job, out)
+        except Exception as exc:
+            msg = str(exc).strip().splitlines()
+            return _fail(f"{job.notebook} failed: {msg[-1] if msg else type(exc).__name__}")
         print(f"wrote {path}")
         return 0
     jobs = plan(ds, data_abs, args.lang)
