@@ -238,10 +238,13 @@ def _best(segs: list[Segment], warnings: list[str], table: str) -> dict[str, Seg
 # --- cells from values ----------------------------------------------------------------------
 
 def _cells_from_separated(cells: list[str], kinds: list[str], where: str, warnings: list[str]) -> list[CellValue]:
-    if len(cells) == len(kinds) and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1)
-                                        for c in cells):
+    n = len(kinds)
+    if len(cells) > n:
+        while len(cells) > n and not cells[-1].strip():
+            cells = cells[:-1]  # merged-cell pipes after the last value
+    if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) for c in cells):
         return [CellValue(int(c), c) for c in cells]  # the common case: plain counts
-    fitted, problem = _fit(cells, len(kinds))
+    fitted, problem = _fit(cells, n)
     if problem:
         warnings.append(f"{where}: {problem}")
     out = [parse_cell(t, k) for t, k in zip(fitted, kinds, strict=False)]

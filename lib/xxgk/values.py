@@ -103,6 +103,6 @@ def run_cell(piece: str, kind: str, inferred: bool) -> CellValue:
 def is_value_like(text: str) -> bool:
     """Whether a separated cell holds a value (number, blank, '/' …) rather than a label."""
     t = text.strip()
-    if t.isdigit() and t.isascii():
+    if not t or (t.isdigit() and t.isascii()):
         return True
     return bool(VALUE_LIKE.fullmatch(clean_cell(t)))
