@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 # What one cell may look like, by kind of measure.
 _KIND = {
@@ -181,8 +181,3 @@ def agreement(options: Sequence[tuple]) -> list[tuple[bool, list]]:
 def first_run(text: str) -> re.Match | None:
     """The first numeric run in a piece of text (digits, spaces between digits, signs, decimals, 元)."""
     return RUN.search(text)
-
-
-def iter_runs(text: str) -> Iterator[re.Match]:
-    """Every numeric run in a piece of text."""
-    return RUN.finditer(text)

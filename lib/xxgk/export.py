@@ -12,16 +12,10 @@ from .parse import Report
 from .values import CellValue
 
 
-def _num(v):
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return v  # keep floats as floats: 7545.0 stays a float only where the cell is an amount
-    return v
-
-
 def cell_dict(keys: dict, cv: CellValue) -> dict:
     """One cell as a JSON object: its codes, value, raw text and flag (and extras where present)."""
     d = dict(keys)
-    d.update({"value": _num(cv.value), "raw": cv.raw, "flag": cv.flag})
+    d.update({"value": cv.value, "raw": cv.raw, "flag": cv.flag})
     if cv.candidates is not None:
         d["candidates"] = cv.candidates
     if cv.note:

@@ -12,7 +12,6 @@ import html
 import numpy as np
 import pandas as pd
 
-from . import metadata as md
 from .dataset import OUTCOME_GROUPS
 
 _GROUP_ZH = {"granted": "予以公开", "partially_granted": "部分公开", "denied": "不予公开", "unable": "无法提供",
@@ -326,9 +325,6 @@ def flagged_cells_table(ds, report_id: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "row", "column", "value", "raw", "flag"])
 
 
-def labels_of(kind: str, lang: str = "zh") -> dict[str, str]:
-    """Code → label for one kind of codes.csv."""
-    return {c: md.labels(lang)[(kind, c)].split(" (")[0] for c in md.codes_of(kind)}
 
 
 def yoy_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
@@ -367,21 +363,8 @@ def cross_year_checks(ds) -> pd.DataFrame:
         ["agency", "year", "rule", "scope"]).reset_index(drop=True)
 
 
-def rule_matrix(ds) -> pd.DataFrame:
-    """Reports × rules: how many results of each rule failed in each report (0 = all passed)."""
-    c = ds.checks.assign(failed=~ds.checks["is_passed"].astype(bool))
-    m = c.pivot_table(index="report_id", columns="rule", values="failed", aggfunc="sum", observed=True).fillna(0)
-    m = m.astype(int)
-    rep = ds.reports.set_index("report_id")[["agency", "year"]]
-    return rep.join(m, how="inner").sort_values(["agency", "year"]).reset_index(drop=True)
 
 
-def flag_counts(ds) -> pd.DataFrame:
-    """Cells per flag and table."""
-    parts = {}
-    for table in ("active_disclosure", "applications", "review_litigation"):
-        parts[table] = getattr(ds, table)["flag"].astype("object").fillna("(none)").value_counts()
-    return pd.DataFrame(parts).fillna(0).astype(int)
 
 
 def narrative_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
