@@ -14,7 +14,7 @@ from xxgk import ReportError, parse_bytes
 from xxgk.synth import random_report, render_bytes
 
 RAW = ROOT / "data" / "raw"
-SAMPLES = {p.name: p.read_bytes() for p in sorted(RAW.iterdir()) if p.name != "sources.csv"}
+SAMPLES = {p.name: p.read_bytes() for p in sorted(RAW.iterdir()) if p.name not in ("sources.csv", "README.md")}
 SAMPLES["synthetic.pdf"] = render_bytes(random_report(random.Random(3), "2021"), "pdf")
 SAMPLES["synthetic.docx"] = render_bytes(random_report(random.Random(4), "2019"), "docx")
 
