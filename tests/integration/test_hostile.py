@@ -182,3 +182,9 @@ def test_unreadable_error_is_reporterror_in_process():
         parse_bytes(io.BytesIO(b"PK\x03\x04word/").getvalue(), "x.docx")
     if CORPUS.is_dir():
         assert parse_file(CORPUS / "raw" / "hongze-2024.pdf").table3[("granted", "total")].value == 50
+
+
+def test_damaged_pdf_page(tmp_path):
+    """A PDF whose page object is broken (found by fuzzing): one line, not PDFium's exception."""
+    f = ROOT / "tests" / "fixtures" / "damaged-page.pdf"
+    assert_one_line_error(cli("parse", str(f)), f, "damaged PDF: page")

@@ -142,8 +142,11 @@ def read_pdf(data: bytes, source: str) -> Document:
         blocks: list = []
         total_chars = 0
         for i in range(min(n, MAX_PAGES)):
-            page = pdf[i]
-            tp = page.get_textpage()
+            try:
+                page = pdf[i]
+                tp = page.get_textpage()
+            except pdfium.PdfiumError as exc:
+                raise ReportError(source, f"damaged PDF: page {i + 1} cannot be read ({exc})", "unreadable") from None
             count = tp.count_chars()
             text = tp.get_text_range(0, count) if count else ""
             chars = []
