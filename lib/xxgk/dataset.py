@@ -93,13 +93,21 @@ class Dataset:
     ``review_litigation_rates``, ``year_over_year``.
     """
 
-    def __init__(self, path: Path, frames: dict[str, pd.DataFrame]):
+    def __init__(self, path: Path, reports: pd.DataFrame, ids: list[str] | None):
         self.path = path
-        for name, df in frames.items():
+        self.reports = reports
+        self._ids = ids  # the reports kept by load()'s filters (None: all)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        """Stored tables are read on first use (with load()'s filters), so a large dataset is not read whole."""
+        if name in STORED and name != "reports":
+            df = _read_table(self.path, name, self._ids)
             setattr(self, name, df)
+            return df
+        raise AttributeError(name)
 
     def __repr__(self) -> str:
-        return f"<xxgk.Dataset {self.path}: {len(self.reports)} reports, {len(self.errors)} errors>"
+        return f"<xxgk.Dataset {self.path}: {len(self.reports)} reports>"
 
     # -- labels --------------------------------------------------------------------------
     def label(self, df: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -284,7 +292,6 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
     recover(p)
     if not (p / "reports.parquet").exists():
         raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
-    frames: dict[str, pd.DataFrame] = {}
     reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
     if agency is not None and reports.num_rows == 0:
         import difflib
@@ -296,23 +303,24 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
         raise LookupError(f"no report of '{wanted}'{f' for {year}' if year else ''} in {p}; "
                           f"nearest known agencies: {', '.join(near) or '(none)'}")
     ids = reports.column("report_id").to_pylist() if (agency is not None or year is not None) else None
-    frames["reports"] = reports.to_pandas()
-    for name in STORED:
-        if name == "reports":
-            continue
-        f = p / f"{name}.parquet"
-        if not f.exists():
-            frames[name] = pd.DataFrame(columns=md.TABLES[name].names)
-            continue
-        frames[name] = pads.dataset(f).to_table(filter=_filter(name, None, None, ids)).to_pandas()
-    for name in STORED:
-        t = md.TABLES[name]
-        df = _typed(frames[name], t)
-        keys = [k for k in t.key if k in df]
-        if len(df) and keys and name not in ("errors",):
-            df = df.sort_values(keys, kind="stable").reset_index(drop=True)  # template order of the codes
-        frames[name] = df
-    return Dataset(p, frames)
+    return Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids)
+
+
+def _finish_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    t = md.TABLES[name]
+    df = _typed(df, t)
+    keys = [k for k in t.key if k in df]
+    if len(df) and keys and name != "errors":
+        df = df.sort_values(keys, kind="stable").reset_index(drop=True)  # template order of the codes
+    return df
+
+
+def _read_table(path: Path, name: str, ids: list[str] | None) -> pd.DataFrame:
+    """One stored table, filtered to the given reports (pushed down to Parquet)."""
+    f = path / f"{name}.parquet"
+    if not f.exists():
+        return _finish_frame(pd.DataFrame(columns=md.TABLES[name].names), name)
+    return _finish_frame(pads.dataset(f).to_table(filter=_filter(name, None, None, ids)).to_pandas(), name)
 
 
 def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:

@@ -193,7 +193,7 @@ def _cli_report(args) -> int:
     if not (data / "reports.parquet").exists():
         res = xxgk.build([args.raw], data, progress=not args.no_progress)
         print(res.summary())
-    ds = xxgk.load(data)
+    ds = xxgk.load(data)  # reads the reports table only; notebooks load what they need
     out = Path(args.out)
     data_abs = str(data.resolve())
     if args.notebook:
@@ -210,8 +210,17 @@ def _cli_report(args) -> int:
         print(f"wrote {path}")
         return 0
     jobs = plan(ds, data_abs, args.lang)
-    for sub in ("agency_year", "trends", "compare"):
-        shutil.rmtree(out / sub, ignore_errors=True)  # no stale pages from a previous dataset
+    subset = args.year is not None or bool(args.agency)
+    if subset:  # render a subset: pages of these years / agencies only
+        try:
+            wanted = {resolve_agency(ds, a)["agency_id"].iloc[0] for a in (args.agency or [])}
+        except UnknownSelection as exc:
+            return _fail(str(exc))
+        jobs = [j for j in jobs if (args.year is None or j.group.get("year") in (None, args.year))
+                and (not wanted or j.group.get("agency_id") in wanted or j.notebook == "data_quality")]
+    else:
+        for sub in ("agency_year", "trends", "compare"):
+            shutil.rmtree(out / sub, ignore_errors=True)  # no stale pages from a previous dataset
     results = render_all(jobs, out, args.workers, progress=not args.no_progress)
     failed = {stem: err for stem, err, _ in results if err}
     index = write_index(jobs, out, set(failed), args.lang)

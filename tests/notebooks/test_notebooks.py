@@ -137,3 +137,15 @@ def test_report_text_is_escaped(tmp_path):
                                                           "agency_id": "x", "year": 2023})]
     page = write_index(jobs, tmp_path, set()).read_text(encoding="utf-8")
     assert "<script>alert" not in page and re.search("&lt;script&gt;", page)
+
+
+def test_report_subset_by_year_and_unknown_agency(dataset, tmp_path):
+    p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "--agency", "不存在的机关", "--data", str(dataset),
+                        "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "nearest known" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_load_reads_tables_on_demand(dataset):
+    ds = xxgk.load(dataset, agency="平潭综合实验区", year=2023)
+    assert "applications" not in vars(ds)  # nothing but reports read yet
+    assert len(ds.applications) == 25 * 7 and "applications" in vars(ds)
