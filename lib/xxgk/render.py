@@ -54,7 +54,7 @@ def plan(ds, data: str, lang: str = "zh") -> list[Job]:
                                        "lang": lang, "data": data},
                             f"trends/{aid}", f"{name} {years[0]}–{years[-1]}", {"agency": name, "agency_id": aid}))
     for y in sorted({int(v) for v in reps["year"]}):
-        jobs.append(Job("compare_agencies", {"year": y, "level": "", "region": "", "top_n": 20, "lang": lang,
+        jobs.append(Job("compare_agencies", {"year": y, "level": "", "region": "", "top_n": 20, "min_handled": 10, "lang": lang,
                                              "data": data}, f"compare/{y}", str(y), {"year": y}))
     jobs.append(Job("data_quality", {"year": 0, "lang": lang, "data": data}, "data_quality", "data quality"))
     return jobs
@@ -255,6 +255,6 @@ def _single(ds, args, data_abs, resolve_agency, resolve_report) -> Job:
         known = sorted({int(y) for y in ds.reports["year"].dropna()})
         if args.year not in known:
             raise UnknownSelection(f"no reports for year {args.year}; years known: {', '.join(map(str, known))}")
-        return Job(nb, {"year": args.year, "level": "", "region": "", "top_n": 20, "lang": args.lang,
+        return Job(nb, {"year": args.year, "level": "", "region": "", "top_n": 20, "min_handled": 10, "lang": args.lang,
                         "data": data_abs}, f"compare/{args.year}", str(args.year))
     return Job(nb, {"year": args.year or 0, "lang": args.lang, "data": data_abs}, "data_quality", "data quality")

@@ -240,21 +240,23 @@ def trends(ds, agencies: list[str], first_year: int, last_year: int, lang: str =
     return "\n\n".join(out) if out else ("所选范围内没有报告。" if lang == "zh" else "No reports in the selection.")
 
 
-def compare(table: pd.DataFrame, year: int, lang: str = "zh") -> str:
+def compare(table: pd.DataFrame, year: int, lang: str = "zh", min_handled: int = 0) -> str:
     """One year across agencies (a :func:`xxgk.dataset.comparison` frame): how many, the largest,
-    disclosure rates, outliers."""
+    disclosure rates and their outliers (among agencies that handled at least ``min_handled``)."""
     if table.empty:
         return "所选年度没有报告。" if lang == "zh" else "No reports for that year."
     sh = table
     top = sh.sort_values("total_processed_count", ascending=False).head(3)
     total = sh["total_processed_count"].astype(float).sum()
-    rates = sh["disclosed_pct"].dropna()
-    out = outliers(sh, "disclosed_pct")
+    rated = sh[sh["total_processed_count"].fillna(0) >= min_handled]
+    rates = rated["disclosed_pct"].dropna()
+    out = outliers(rated, "disclosed_pct")
     if lang == "zh":
         s = (f"**{year} 年**共 {len(sh)} 个机关的报告，合计办理申请 {n(total)} 件。办理最多的是 "
              + "、".join(f"{esc(x.agency)}（{n(x.total_processed_count)} 件）" for x in top.itertuples()) + "。")
         if len(rates) >= 2:
-            s += (f" 公开率（予以公开与部分公开之和）中位数 {rates.median():.1f}%，"
+            s += (f" 在办理 {min_handled} 件以上的 {len(rates)} 个机关中，" if min_handled else " ") + \
+                 (f"公开率（予以公开与部分公开之和）中位数 {rates.median():.1f}%，"
                   f"最高 {rates.max():.1f}%，最低 {rates.min():.1f}%。")
         if out:
             s += " 偏离较大的机关：" + "、".join(f"{esc(a)}（{v:.1f}%）" for a, v in out[:10]) + \
@@ -263,7 +265,8 @@ def compare(table: pd.DataFrame, year: int, lang: str = "zh") -> str:
         s = (f"**{year}**: {len(sh)} agencies, {n(total)} applications handled in all. Most handled: "
              + ", ".join(f"{esc(x.agency)} ({n(x.total_processed_count)})" for x in top.itertuples()) + ".")
         if len(rates) >= 2:
-            s += (f" Disclosure rate (in full or in part): median {rates.median():.1f}%, "
+            s += (f" Among the {len(rates)} agencies that handled at least {min_handled}:" if min_handled else "") + \
+                 (f" disclosure rate (in full or in part): median {rates.median():.1f}%, "
                   f"range {rates.min():.1f}–{rates.max():.1f}%.")
         if out:
             s += " Outliers: " + ", ".join(f"{esc(a)} ({v:.1f}%)" for a, v in out[:10]) + \
@@ -278,6 +281,8 @@ def outliers(df: pd.DataFrame, column: str, name: str = "agency") -> list[tuple[
         return []
     q1, q3 = v[column].quantile([0.25, 0.75])
     iqr = q3 - q1
+    if iqr == 0:
+        return []  # most agencies share one value: "outside the spread" would name everyone else
     lo, hi = q1 - 1.5 * iqr, q3 + 1.5 * iqr
     hit = v[(v[column] < lo) | (v[column] > hi)]
     return [(str(a), float(x)) for a, x in zip(hit[name], hit[column], strict=True)]

@@ -21,7 +21,7 @@ from xxgk.render import Job, notebooks_dir, run
 PARAMS = {
     "agency_year": ["agency", "year", "lang", "data"],
     "trends": ["agencies", "first_year", "last_year", "lang", "data"],
-    "compare_agencies": ["year", "level", "region", "top_n", "lang", "data"],
+    "compare_agencies": ["year", "level", "region", "top_n", "min_handled", "lang", "data"],
     "data_quality": ["year", "lang", "data"],
 }
 
@@ -51,7 +51,7 @@ JOBS = {
     "agency_year": {"agency": "平潭综合实验区", "year": 2023, "lang": "zh"},
     "trends": {"agencies": ["平潭综合实验区", "平潭综合实验区市场监督管理局"], "first_year": 2019, "last_year": 2025,
                "lang": "zh"},
-    "compare_agencies": {"year": 2024, "level": "", "region": "", "top_n": 20, "lang": "en"},
+    "compare_agencies": {"year": 2024, "level": "", "region": "", "top_n": 20, "min_handled": 10, "lang": "en"},
     "data_quality": {"year": 0, "lang": "zh"},
 }
 
