@@ -103,27 +103,64 @@ def _money(v, measure: str) -> str:
     return f"{_fmt(v)}元" if measure == "procurement_amount" else _fmt(v)
 
 
-def table_rows(rep: SynthReport) -> dict[str, list[list[str]]]:
-    """The three tables as rows of printed cells (labels first), in the template's layout."""
+_FULLWIDTH = str.maketrans("0123456789(),:", "０１２３４５６７８９（），：")
+
+
+def _noisy_value(text: str, noise: random.Random | None, fmt: str) -> str:
+    """A printed value as real reports write it: zeros blank or '/', digits full-width now and then."""
+    if noise is None:
+        return text
+    if text == "0" and fmt != "crawler-text":  # a lost boundary cannot show an empty cell
+        r = noise.random()
+        if r < 0.25:
+            return ""
+        if r < 0.35:
+            return noise.choice(["/", "／", "—", "-"])
+    if noise.random() < 0.15:
+        return text.translate(_FULLWIDTH)
+    return text
+
+
+def _noisy_label(text: str, noise: random.Random | None, fmt: str) -> str:
+    """Full-width brackets and commas, and (HTML, Word) a long label broken over two lines."""
+    if noise is None:
+        return text
+    if noise.random() < 0.5:
+        text = text.translate(_FULLWIDTH)
+    if fmt in ("html", "docx") and len(text) > 12 and noise.random() < 0.5:
+        cut = noise.randrange(4, len(text) - 2)
+        text = text[:cut] + "\n" + text[cut:]
+    return text
+
+
+def table_rows(rep: SynthReport, noise: random.Random | None = None, fmt: str = "pipe-text") -> dict[str, list[list[str]]]:
+    """The three tables as rows of printed cells (labels first), in the template's layout.
+
+    With ``noise`` (a random generator), cells and labels are written as real reports write them:
+    zeros as blanks or '/', full-width digits and brackets, and labels broken over lines.
+    """
     t = rep.template
+    val = lambda text: _noisy_value(text, noise, fmt)  # noqa: E731
+    lab = lambda text: _noisy_label(text, noise, fmt)  # noqa: E731
     t2: list[list[str]] = []
     for item, measures in md.table2_layout(t):
         if item in _T2_CAPTION:
             t2.append([_T2_CAPTION[item]])
             t2.append(["信息内容"] + [_MEASURE_ZH.get(m.measure, {}).get(t) or _label("table2_measure", m.measure, t)
                                      for m in measures])
-        t2.append([_label("table2", item, t)] + [_money(rep.table2[(item, m.measure)], m.measure) for m in measures])
+        t2.append([lab(_label("table2", item, t))] + [val(_money(rep.table2[(item, m.measure)], m.measure))
+                                                       for m in measures])
     header = [["(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", "申请人情况"],
               ["自然人", "法人或其他组织", "总计"], ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
     t3 = list(header)
     for r in md.table3_rows(t):
         label = _T3_FULL.get(r) or _label("table3_row", r, t)
         lead = [_T3_GROUP[r]] if r in _T3_GROUP and not (t == "2019" and r == "other_overdue_correction") else []
-        t3.append(lead + [label] + [str(rep.table3[(r, c)]) for c in md.TABLE3_APPLICANTS])
+        t3.append(lead + [lab(label)] + [val(str(rep.table3[(r, c)])) for c in md.TABLE3_APPLICANTS])
     t4 = [["行政复议", "行政诉讼"],
           ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
           ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
-          [str(rep.table4[(p, o)]) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES]]
+          [val(str(rep.table4[(p, o)])) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES]]
     return {"table2": t2, "table3": t3, "table4": t4}
 
 
@@ -137,10 +174,11 @@ def _parts(rep: SynthReport):
     return title, heads
 
 
-def render(rep: SynthReport, fmt: str) -> str:
-    """Write a report as ``pipe-text``, ``crawler-text`` (cell boundaries lost), ``markdown`` or ``html``."""
+def render(rep: SynthReport, fmt: str, noise: random.Random | None = None) -> str:
+    """Write a report as ``pipe-text``, ``crawler-text`` (cell boundaries lost), ``markdown`` or ``html``
+    (with ``noise``: the formatting noise of real reports, see :func:`table_rows`)."""
     title, heads = _parts(rep)
-    tables = table_rows(rep)
+    tables = table_rows(rep, noise, fmt)
     order = ["table2", "table3", "table4"]
     if fmt == "html":
         out = [f"<html><head><meta charset='utf-8'><title>{_html.escape(title)}</title></head><body>",
@@ -150,8 +188,8 @@ def render(rep: SynthReport, fmt: str) -> str:
             if 1 <= i <= 3:
                 out.append("<table border='1'>")
                 for row in tables[order[i - 1]]:
-                    out.append("<tr>" + "".join(f"<td>{_html.escape(c) if c else '&nbsp;'}</td>" for c in row)
-                               + "</tr>")
+                    out.append("<tr>" + "".join(f"<td>{_html.escape(c).replace(chr(10), '<br>') if c else '&nbsp;'}</td>"
+                                                for c in row) + "</tr>")
                 out.append("</table>")
             else:
                 out.append(f"<p>{_FILLER}</p>")
@@ -180,14 +218,14 @@ def render(rep: SynthReport, fmt: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_docx(rep: SynthReport) -> bytes:
+def render_docx(rep: SynthReport, noise: random.Random | None = None) -> bytes:
     """The report as a Word .docx with real tables (python-docx)."""
     import io
 
     import docx
 
     title, heads = _parts(rep)
-    tables = table_rows(rep)
+    tables = table_rows(rep, noise, "docx")
     order = ["table2", "table3", "table4"]
     d = docx.Document()
     d.add_paragraph(title)
@@ -207,7 +245,7 @@ def render_docx(rep: SynthReport) -> bytes:
     return buf.getvalue()
 
 
-def render_pdf(rep: SynthReport) -> bytes:
+def render_pdf(rep: SynthReport, noise: random.Random | None = None) -> bytes:
     """The report as a PDF with a text layer: tables drawn with ruling lines (fpdf2, SimHei from mplfonts)."""
     from pathlib import Path
 
@@ -215,7 +253,7 @@ def render_pdf(rep: SynthReport) -> bytes:
     from fpdf import FPDF
 
     title, heads = _parts(rep)
-    tables = table_rows(rep)
+    tables = table_rows(rep, noise, "pdf")
     order = ["table2", "table3", "table4"]
     pdf = FPDF(format="A4")
     pdf.add_font("cjk", fname=str(Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf"))
@@ -243,7 +281,8 @@ def render_pdf(rep: SynthReport) -> bytes:
             if y[0] > 275:
                 pdf.add_page()
                 y[0] = 15.0
-            k = next((j for j, c in enumerate(row) if re.fullmatch(r"[+\-]?[0-9.]+元?", c)), len(row))
+            k = next((j for j, c in enumerate(row) if not c or re.fullmatch(r"[+\-]?[0-9.０-９]+元?|[/／—-]", c)),
+                     len(row))
             if order[i - 1] != "table4" and 1 < k < len(row):
                 row = ["".join(row[:k])] + row[k:]  # group and row label share one label cell
             n = len(row)
@@ -269,13 +308,13 @@ def render_pdf(rep: SynthReport) -> bytes:
     return bytes(pdf.output())
 
 
-def render_bytes(rep: SynthReport, fmt: str) -> bytes:
+def render_bytes(rep: SynthReport, fmt: str, noise: random.Random | None = None) -> bytes:
     """The report in any generated format, as the bytes of a file."""
     if fmt == "docx":
-        return render_docx(rep)
+        return render_docx(rep, noise)
     if fmt == "pdf":
-        return render_pdf(rep)
-    return render(rep, fmt).encode("utf-8")
+        return render_pdf(rep, noise)
+    return render(rep, fmt, noise).encode("utf-8")
 
 
 FORMATS = ("pipe-text", "crawler-text", "markdown", "html")

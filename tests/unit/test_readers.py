@@ -60,3 +60,10 @@ def test_encodings_gbk_meta_and_bom():
     assert doc.blocks[0].text == "政府信息公开"
     doc = read_bytes("政府信息公开工作年度报告".encode("gb18030"), "x.txt")
     assert doc.encoding == "gb18030" and doc.blocks[0].text == "政府信息公开工作年度报告"
+
+
+def test_pipe_row_with_blank_first_cell_keeps_it():
+    doc = pipe_reader.read(" | 0 | 3 |\n| a | b |\n", "x")
+    rows = [[c.text for c in r] for r in doc.blocks[0].rows]
+    assert rows[0] == ["", "0", "3"]  # space first: a blank cell, not a markdown edge
+    assert rows[1] == ["a", "b"]  # pipe first: markdown-style edges

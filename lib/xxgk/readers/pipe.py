@@ -10,9 +10,13 @@ from ..document import Cell, Document, Paragraph, Table
 
 
 def split_row(line: str) -> list[Cell]:
-    """Split one pipe line into cells, dropping the empty edge cells of ``| a | b |`` lines."""
+    """Split one pipe line into cells, dropping the empty edge cells of ``| a | b |`` lines.
+
+    Only a line that starts with the pipe itself has a markdown-style left edge; `` | 0 | 1 |`` (space
+    first) is a row whose first cell is blank, and that cell is kept.
+    """
     parts = [p.strip() for p in line.split("|")]
-    if parts and parts[0] == "" and line.lstrip().startswith("|"):
+    if parts and parts[0] == "" and line.startswith("|"):
         parts = parts[1:]
     if parts and parts[-1] == "" and line.rstrip().endswith("|"):
         parts = parts[:-1]
