@@ -69,9 +69,9 @@ def linearize(doc: Document) -> str:
         if isinstance(block, Paragraph):
             parts.append(block.text.replace(CELL, " "))
         else:
-            for row in block.rows:
-                parts.append(CELL.join(c.text.replace(CELL, " ").replace("\n", " ").replace("\r", " ")
-                                       for c in row))
+            for row in block.rows:  # readers never leave CELL in a cell (read_bytes removes it)
+                line = CELL.join([c.text for c in row])
+                parts.append(line.replace("\n", " ").replace("\r", " ") if "\n" in line or "\r" in line else line)
     return normalize("\n".join(parts))
 
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from ..document import Document, ReportError
+from ..text import CELL
 from . import html, markdown, pipe, plaintext
 from .decode import decode
 from .docx import read_docx
@@ -80,6 +81,8 @@ def read_bytes(data: bytes, source: str) -> Document:
                 text, encoding = decode(data)
             except UnicodeError as exc:
                 raise ReportError(source, f"unreadable text: {exc}", "unreadable") from None
+            if CELL in text:
+                text = text.replace(CELL, " ")  # the parser's cell separator must not come from the file
     fmt = detect(data, text)
     if fmt in BINARY_READERS:
         return BINARY_READERS[fmt](data, source)
