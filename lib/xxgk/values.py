@@ -61,6 +61,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
     raw = text.strip()
     if raw.isdigit() and raw.isascii() and (len(raw) == 1 or raw[0] != "0" or kind != "count"):
         return CellValue(int(raw), raw)  # the common case, already normalised
+    if not raw:
+        return CellValue(None, raw, "blank")
     t = clean_cell(text)
     if t == "":
         return CellValue(None, raw, "blank")

@@ -7,6 +7,7 @@ adding a format means adding a module and one line in :data:`READERS` and :func:
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -44,9 +45,9 @@ def detect(data: bytes, text: str | None) -> str:
     if text is None:
         return "binary"
     sample = text[:200000]
-    if len(_HTML.findall(sample[:50000])) >= 3:
+    if sum(1 for _ in itertools.islice(_HTML.finditer(sample, 0, 50000), 3)) >= 3:
         return "html"
-    if _MD_SEP.search(sample) and len(_MD_ROW.findall(sample)) >= 3:
+    if _MD_SEP.search(sample) and sum(1 for _ in itertools.islice(_MD_ROW.finditer(sample), 3)) >= 3:
         return "markdown"
     if sum(1 for line in sample.splitlines() if line.count("|") >= 2) >= 5:
         return "pipe-text"
