@@ -338,6 +338,9 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
         taken: set[str] = set()
         error_rows: list[dict] = list(missing)
         for t in tasks:
+            if not previous and not previous_errors:
+                fresh.append(t)  # a first build: nothing to reuse, so no need to read the file twice
+                continue
             try:
                 sha = _sha256(Path(t.path).read_bytes())
             except OSError:

@@ -186,7 +186,7 @@ def _fail(msg: str) -> int:
 def _cli_report(args) -> int:
     import xxgk
 
-    from .summaries import UnknownSelection, resolve_agency, resolve_report
+    from .summaries import UnknownSelection, resolve_agency
 
     t0 = time.perf_counter()
     data = Path(args.data)
@@ -198,7 +198,7 @@ def _cli_report(args) -> int:
     data_abs = str(data.resolve())
     if args.notebook:
         try:
-            job = _single(ds, args, data_abs, resolve_agency, resolve_report)
+            job = _single(ds, args, data_abs)
         except UnknownSelection as exc:
             return _fail(str(exc))
         try:
@@ -232,8 +232,8 @@ def _cli_report(args) -> int:
     return 1 if failed else 0
 
 
-def _single(ds, args, data_abs, resolve_agency, resolve_report) -> Job:
-    from .summaries import UnknownSelection
+def _single(ds, args, data_abs) -> Job:
+    from .summaries import UnknownSelection, resolve_agency, resolve_report
 
     nb = args.notebook
     if nb == "agency_year":
