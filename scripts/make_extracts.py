@@ -1,14 +1,19 @@
-"""Make the bundled table-only extracts in data/raw from ../shared/corpus/raw (a maintainer's tool).
+"""Make the bundled table-only extracts in data/raw from ../shared/corpus (a maintainer's tool).
 
 An extract keeps what the parser needs and the project may ship: the page header (title, date,
 publisher, URL), the section headings of the three tables and the tables themselves, cut from the
 original text so that its real formatting noise stays; the narrative prose is dropped. Run from the
-repository root: ``python scripts/make_extracts.py``. tests/integration/test_bundled.py checks that
-every extract parses to the same cells as its original.
+repository root: ``python scripts/make_extracts.py``. It also writes ``data/raw/sources.csv`` from the
+corpus's two ``sources.csv`` files; its ``origin`` column names the original of every extract, and
+tests/integration/test_build.py checks that every extract parses to the same cells as its original.
+
+Sources: ``corpus/raw`` (files keep their names) and ``corpus/bulk/raw`` (平潭 departments and area
+administrations; names get a ``pingtan-`` prefix, e.g. ``pingtan-czj-2021.txt``).
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 import unicodedata
@@ -23,9 +28,12 @@ from xxgk.readers import detect
 from xxgk.readers.decode import decode
 
 ROOT = Path(__file__).resolve().parents[1]
-SRC = ROOT.parent / "shared" / "corpus" / "raw"
+CORPUS = ROOT.parent / "shared" / "corpus"
+SOURCES = ((CORPUS, "raw", ""), (CORPUS / "bulk", "raw", "pingtan-"))  # (folder, files, prefix of the extract)
 DST = ROOT / "data" / "raw"
-SKIP = {"pingtan-2018-legacy.txt"}  # pre-2019: nothing to extract
+SKIP = {"pingtan-2018-legacy.txt",  # pre-2019: nothing to extract
+        "gaj-2020.txt"}  # the stored page holds only the title
+COLUMNS = ("file", "agency", "level", "region", "year", "template", "format", "url", "notes", "origin")
 HEADER_KEYS = ("标题", "发布时间", "发布机构", "原文链接", "文号", "栏目", "====")
 
 
@@ -116,30 +124,53 @@ def html_extract(text: str) -> str:
     return "\n".join(keep) + "\n<p>五、存在的主要问题及改进情况（略）</p>\n"
 
 
+def extract(p: Path) -> str | None:
+    """The table-only extract of one original (None for the seed, which ships whole)."""
+    data = p.read_bytes()
+    try:
+        text = decode(data)[0]
+    except UnicodeError:
+        text = None
+    fmt = detect(data, text)
+    if fmt == "crawler-text":
+        return crawler_extract(text)
+    if fmt == "markdown":
+        return markdown_extract(text)
+    if fmt == "html":
+        return html_extract(text)
+    if fmt != "pipe-text":
+        print(f"skip {p.name}: {fmt}", file=sys.stderr)
+    return None  # the seed ships whole (data/raw/shanhaiguan-2023.txt)
+
+
 def main() -> int:
     DST.mkdir(parents=True, exist_ok=True)
-    for p in sorted(SRC.iterdir()):
-        if p.name in SKIP:
-            continue
-        data = p.read_bytes()
-        try:
-            text = decode(data)[0]
-        except UnicodeError:
-            text = None
-        fmt = detect(data, text)
-        if fmt == "crawler-text":
-            out = crawler_extract(text)
-        elif fmt == "markdown":
-            out = markdown_extract(text)
-        elif fmt == "html":
-            out = html_extract(text)
-        elif fmt == "pipe-text":
-            continue  # the seed ships whole (data/raw/shanhaiguan-2023.txt)
-        else:
-            print(f"skip {p.name}: {fmt}", file=sys.stderr)
-            continue
-        (DST / p.name).write_text(out, encoding="utf-8")
-        print(f"{p.name}: {len(data)} → {len(out.encode())} bytes")
+    rows = []
+    for folder, sub, prefix in SOURCES:
+        with open(folder / "sources.csv", encoding="utf-8", newline="") as fh:
+            listed = {Path(r["file"]).name: r for r in csv.DictReader(fh)}
+        for p in sorted((folder / sub).iterdir()):
+            if p.name in SKIP or p.name not in listed:
+                continue
+            out = extract(p)
+            name = prefix + p.name
+            if out is not None:
+                (DST / name).write_text(out, encoding="utf-8")
+                print(f"{p.name}: {p.stat().st_size} → {len(out.encode())} bytes")
+            if not (DST / name).exists():
+                continue  # not bundled (a PDF original ships no extract)
+            src = listed[p.name]
+            url = src.get("source", "") if src.get("source", "").startswith("http") else ""
+            if not url and out:
+                m = re.search(r"原文链接:\s*(https?://\S+)", out)
+                url = m.group(1) if m else ""
+            rows.append({**{k: src.get(k, "") for k in COLUMNS}, "file": name, "url": url,
+                         "format": src.get("format") or "crawler-text",
+                         "origin": p.relative_to(CORPUS.parent).as_posix()})
+    with open(DST / "sources.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, COLUMNS, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
     return 0
 
 
