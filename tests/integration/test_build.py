@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import xxgk
-from tests.conftest import CORPUS, ROOT, gold_files, load_gold
+from tests.conftest import ROOT, gold_files, load_gold
 from xxgk import metadata as md
 from xxgk.build import SKIP_NAMES, build, data_dictionary_markdown, recover
 
