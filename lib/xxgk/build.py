@@ -166,8 +166,9 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
     aid = meta.get("agency_id") or agency_id(agency)
     checks = list(report.checks) + list(w4)
     failed = sum(1 for c in report.checks if not c.passed)
-    flagged = sum(1 for t in (report.table2, report.table3, report.table4) for cv in t.values()
-                  if cv.flag in ("recovered", "ambiguous", "note", "invalid", "unit_unknown"))
+    cells = [cv for t in (report.table2, report.table3, report.table4) for cv in t.values()]
+    flagged = sum(1 for cv in cells if cv.flag in ("recovered", "ambiguous", "note", "invalid", "unit_unknown"))
+    unknown = any(cv.flag in ("ambiguous", "invalid") for cv in cells)
     level = meta.get("level") or None
     if level not in md.LEVELS:
         level = None
@@ -177,7 +178,7 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "title": report.meta.get("title"), "published": report.meta.get("published"), "source_file": task.rel,
         "sha256": sha, "source_url": meta.get("url") or meta.get("source_url") or report.meta.get("url"),
         "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
-        "flagged_cells_count": flagged, "warnings_count": len(notes),
+        "flagged_cells_count": flagged, "warnings_count": len(notes), "is_complete": not failed and not unknown,
     }
     t2 = [(i, m, cv.value, cv.raw, cv.flag, cv.unit) for (i, m), cv in report.table2.items()]
     t3 = [(r, a, cv.value, cv.raw, cv.flag) for (r, a), cv in report.table3.items()]

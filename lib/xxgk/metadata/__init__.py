@@ -218,6 +218,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("flagged_cells_count", "Int64", "标记单元格数",
                "Cells flagged recovered, ambiguous, note, invalid or unit_unknown", unit="count"),
         Column("warnings_count", "Int64", "警告数", "Number of parser warnings", unit="count"),
+        Column("is_complete", "boolean", "是否完整", "True when every per-report check passed and no cell is "
+               "ambiguous or invalid: every number of the three tables is known and consistent"),
     )),
     Table("active_disclosure", "主动公开政府信息情况（表二）", "Table 2, long form: one row per item × measure.",
           ("report_id", "item", "measure"), (
