@@ -62,39 +62,47 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def _end_of_values(norm: str, start: int, stop: int, table: str) -> int:
-    """End of the value run that follows the last row label in norm[start:stop]."""
+    """End of the table's rows in norm[start:stop]: the value run of the last row label that is followed
+    directly by its digits, before the first label that is not (prose mentioning 规章 or 规范性文件)."""
     rx, codes = _label_regex(table)
-    last = None
+    end = None
     for m in rx.finditer(norm, start, stop):
-        if codes[int(m.lastgroup[1:])]:
-            last = m
-    if last is None:
-        return stop
-    run = first_run(norm[last.end():stop])
-    return last.end() + run.end() if run else last.end()
+        if not codes[int(m.lastgroup[1:])]:
+            continue
+        run = first_run(norm[m.end():stop])
+        if run is None or run.start() > 6:
+            if end is not None:
+                break
+            continue
+        end = m.end() + run.end()
+    return stop if end is None else end
 
 
 def crawler_extract(text: str) -> str:
+    """The header lines, the title, and the three tables cut from crawler text (prose between them dropped)."""
     head, sep, body = text.partition("==================== 正文 ====================")
     header = "\n".join(line for line in head.splitlines() if line.startswith(HEADER_KEYS))
     norm, idx = normalize_with_map(body)
     regions = find_regions(norm, find_sections(norm))
     t2s, t2e = regions.t2
     t2e = _end_of_values(norm, t2s, t2e, "table2")
+    t3s, t3e = regions.t3
+    t3e = _end_of_values(norm, t3s, t3e, "table3")
     t4s, t4e = regions.t4
     m = _T4_VALUES_AFTER.search(norm, t4s, t4e)
-    run = first_run(norm[m.end():t4e])
+    run = first_run(norm[m.end():t4e], min_digits=15)
     t4_end = m.end() + run.end()
+    t4_head = norm.rfind("行政复议", t4s, m.end() + run.start())  # the table's own header, not a sentence
     title = re.search(r"标题:\s*(.+)", head).group(1).strip()
 
     def orig(a: int, b: int) -> str:
         return body[idx[a]: idx[b - 1] + 1]
 
-    t3s = regions.t3[0]
     corner = norm.rfind("(本列数据", max(0, t3s - 12), t3s + 1)
     t3s = corner if corner >= 0 else t3s
     parts = [title, "二、主动公开政府信息情况", orig(t2s, t2e), "三、收到和处理政府信息公开申请情况",
-             orig(t3s, t4_end), "五、存在的主要问题及改进情况（略）"]
+             orig(t3s, t3e), "四、政府信息公开行政复议、行政诉讼情况", orig(t4_head, t4_end),
+             "五、存在的主要问题及改进情况（略）"]
     return f"{header}\n{sep}\n" + " ".join(parts) + "\n"
 
 

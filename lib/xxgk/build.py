@@ -167,8 +167,8 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
     checks = list(report.checks) + list(w4)
     failed = sum(1 for c in report.checks if not c.passed)
     cells = [cv for t in (report.table2, report.table3, report.table4) for cv in t.values()]
-    flagged = sum(1 for cv in cells if cv.flag in ("recovered", "ambiguous", "note", "invalid", "unit_unknown"))
-    unknown = any(cv.flag in ("ambiguous", "invalid") for cv in cells)
+    flagged = sum(1 for cv in cells if cv.flag in md.ATTENTION_FLAGS)
+    unknown = any(cv.is_open for cv in cells)
     level = meta.get("level") or None
     if level not in md.LEVELS:
         level = None

@@ -23,6 +23,7 @@ RULES: dict[str, str] = {
     "R6": "Table 2 (2021 template), Table 3 and Table 4: no negative cells",
 }
 _UNUSABLE = {"ambiguous", "invalid"}
+_NOT_PRINTED = {"missing", "unread"}
 
 
 @dataclass(slots=True)
@@ -66,10 +67,10 @@ def _compare(rule: str, scope: str, lhs: list, rhs: list, skipped: list[str], to
             flag = c.flag
             if flag is None:
                 printed = True
-            elif flag in _UNUSABLE:
+            elif flag in _UNUSABLE or c.is_open:
                 skipped.append(f"{rule} {scope} not evaluated: a cell is {flag} ('{c.raw}')")
                 return None
-            elif flag != "missing":
+            elif flag not in _NOT_PRINTED:
                 printed = True
             v = c.value
             if v is not None:
@@ -141,7 +142,7 @@ def check_report(report) -> tuple[list[CheckResult], list[str]]:
             out.append(r)
     for name, cells in (("table2", report.table2 if report.table_templates["table2"] == "2021" else {}),
                         ("table3", report.table3), ("table4", report.table4)):
-        usable = [c for c in cells.values() if c.flag not in ("missing",)]
+        usable = [c for c in cells.values() if c.flag not in _NOT_PRINTED]
         if not usable:
             continue
         negatives = sum(1 for c in usable if c.value is not None and c.value < 0)
@@ -158,7 +159,7 @@ def text_vs_table(report) -> list[CheckResult]:
     """
     new = report.table3.get(("new_received", "total"))
     over = report.table3.get(("carried_over", "total"))
-    if new is None or new.flag in ("missing", "ambiguous", "invalid"):
+    if new is None or new.flag in _NOT_PRINTED or new.is_open:
         return []
     a = new.number
     both = a + (over.number if over is not None and over.flag not in _UNUSABLE else 0)

@@ -22,7 +22,8 @@ _KIND = {
     "amount": re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?"),
     "money": re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:万元|元)?"),
 }
-RUN = re.compile(r"[+\-]?[0-9](?:[0-9]|\.(?=[0-9])|[ +\-](?=[0-9]))*(?:万元|元)?")
+RUN = re.compile(r"[+\-]?[0-9](?:[0-9]|\.(?=[0-9])|[ +\-](?=[0-9])|[个笔项件] ?(?=[0-9]))*(?:万元|元)?")
+UNIT_BOUNDARY = re.compile(r"(?<=[0-9])[个笔项件] ?(?=[0-9])")  # '1个246900元': a count with its unit ends a cell
 MAX_CANDIDATES = 5000
 
 
@@ -178,6 +179,25 @@ def agreement(options: Sequence[tuple]) -> list[tuple[bool, list]]:
     return out
 
 
-def first_run(text: str) -> re.Match | None:
-    """The first numeric run in a piece of text (digits, spaces between digits, signs, decimals, 元)."""
-    return RUN.search(text)
+_YEAR_AFTER = re.compile(r"(?:19|20)[0-9]{2}$")
+
+
+def first_run(text: str, min_digits: int = 1) -> re.Match | None:
+    """The first numeric run in a piece of text (digits, spaces between digits, signs, decimals, 元) with
+    at least ``min_digits`` digits (Table 4's fifteen cells need fifteen).
+
+    Crawler text glues the paragraph after a table to its last value: ``行政事业性收费02025年，我局…``.
+    A run followed by 年 that ends in a year loses the year (the cell is ``0``); a run that is only a
+    year is not a run of cells.
+    """
+    for m in RUN.finditer(text):
+        if text.startswith("年", m.end()) and (y := _YEAR_AFTER.search(m.group(0))):
+            end = m.start() + y.start()
+            m = RUN.match(text, m.start(), end) if end > m.start() else None
+            if m is None:
+                continue
+        if sum(ch.isdigit() for ch in m.group(0)) >= min_digits:
+            return m
+        if min_digits == 1:
+            return m
+    return None

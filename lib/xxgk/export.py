@@ -22,6 +22,8 @@ def cell_dict(keys: dict, cv: CellValue) -> dict:
         d["note"] = cv.note
     if cv.unit:
         d["unit"] = cv.unit
+    if cv.evidence:
+        d["evidence"] = cv.evidence
     return d
 
 
@@ -46,9 +48,9 @@ def report_dict(report: Report) -> dict:
 
 def _v(report: Report, table: str, key) -> str:
     cv = getattr(report, table).get(key)
-    if cv is None or cv.flag == "missing":
+    if cv is None or cv.flag in ("missing", "unread"):
         return "—"
-    if cv.flag == "ambiguous":
+    if cv.is_open:
         return "?"
     return f"{cv.value:g}" if cv.value is not None else "0"
 

@@ -8,26 +8,37 @@ are joined by :data:`~xxgk.text.CELL`. Every format then looks alike, and one pr
 3. a label's values are the cells that follow it on its line, or, where cell boundaries were lost,
    the first run of digits after it, cut into cells by :mod:`xxgk.digits` under the arithmetic rules;
 4. rows whose labels were lost (PDF → markdown) are placed by order between labelled neighbours,
-   only when their count fits the gap exactly; rows not printed are ``missing``, never filled in.
+   only when their count fits the gap exactly; rows not printed are ``missing``, never filled in;
+   a label printed with no value after it is ``unread``, not ``blank``;
+5. a row printed with more or fewer cells than the template is *open*, like a run of digits: every
+   reading of it is kept (:mod:`xxgk.options`), the arithmetic removes readings, and every cell of
+   the row is flagged ``unaligned`` (a value only where one reading survives).
+
+Open rows stay on the Report (``open_rows``) so that evidence from outside the table
+(:mod:`xxgk.evidence`) can settle them later, never over a direct read.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
 
 from . import metadata as md
-from .digits import TooMany, agreement, first_run, solve_joint, splits, sum_splits, token_count
+from .digits import UNIT_BOUNDARY, TooMany, first_run, solve_joint, splits, sum_splits
 from .document import Document, Paragraph, ReportError
 from .narrative import extract_meta, find_sections
+from .options import OpenRow, run_row, short_run_row, unaligned_row
 from .text import CELL, normalize, to_simplified
-from .values import CellValue, is_value_like, missing, parse_cell, run_cell
+from .values import CellValue, is_value_like, missing, parse_cell
 
 T3_ALL_ROWS = tuple(md.codes_of("table3_row"))
 _DIGIT = re.compile(r"[0-9]")
 _ENUM_BEFORE = re.compile(r"(?:[1-9]\.|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)$")
 _ORPHAN = re.compile(r"[0-9]{1,6}")
+_PROSE_BREAK = re.compile(r"[。,;:!?]")  # (normalised text) between a label and its digits: not a table row
 
 
 @dataclass
@@ -45,6 +56,7 @@ class Report:
     sections: dict[int, dict]
     warnings: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
+    open_rows: dict[tuple[str, str], OpenRow] = field(default_factory=dict, repr=False)
     _figures: list | None = field(default=None, repr=False)
 
     @property
@@ -86,6 +98,7 @@ class Segment:
     vrows: list[list[str]]
     orphans: list[str]
     pos: int
+    width: int = 0  # cells in the label's line (separated formats)
 
     rank: int = 0  # 2: numbers follow the label; 1: only blank cells; 0: nothing
 
@@ -162,7 +175,9 @@ def _own_values(own: str) -> tuple[str | None, list[str] | str | None]:
         cells = cells[start:end]
         return ("cells", cells) if cells else (None, None)
     m = first_run(own)
-    return ("run", m.group(0)) if m else (None, None)
+    if m is None or m.start() > 6 or _PROSE_BREAK.search(own, 0, m.start()):
+        return None, None  # digits further on belong to the prose, not to this row
+    return "run", UNIT_BOUNDARY.sub(" ", m.group(0))
 
 
 def _value_rows(text: str) -> tuple[list[list[str]], list[str]]:
@@ -200,10 +215,24 @@ def segments(region: str, table: str) -> tuple[list[list[str]], list[Segment]]:
         nl = body.find("\n")
         own, rest = (body, "") if nl < 0 else (body[:nl], body[nl + 1:])
         kind, values = _own_values(own)
+        code = codes[int(m.lastgroup[1:])]
+        if kind is None and own.strip(" " + CELL):
+            code = None  # a label word in a sentence or heading (text, not values, follows it): not a row
         vrows, orphans = _value_rows(rest) if rest and _DIGIT.search(rest) else ([], [])
-        segs.append(Segment(codes[int(m.lastgroup[1:])], region[starts[i]:m.end()], kind, values, vrows, orphans,
-                            starts[i]))
+        line_start = region.rfind("\n", 0, starts[i]) + 1
+        width = region.count(CELL, line_start, m.end() + len(own)) + 1 if kind == "cells" else 0
+        segs.append(Segment(code, region[starts[i]:m.end()], kind, values, vrows, orphans, starts[i], width))
     return lead_rows, segs
+
+
+def grid_width(region: str) -> int:
+    """The usual number of cells in a row of a table region (0 when its cells are not separated)."""
+    counts: dict[int, int] = {}
+    for line in region.split("\n"):
+        if CELL in line:
+            w = line.count(CELL) + 1
+            counts[w] = counts.get(w, 0) + 1
+    return max(counts, key=lambda w: (counts[w], -w)) if counts else 0  # a tie: the narrower (fewer rows pass as padded)
 
 
 def _fit(cells: list[str], n: int) -> tuple[list[str], str | None]:
@@ -237,46 +266,55 @@ def _best(segs: list[Segment], warnings: list[str], table: str) -> dict[str, Seg
 
 # --- cells from values ----------------------------------------------------------------------
 
-def _cells_from_separated(cells: list[str], kinds: list[str], where: str, warnings: list[str]) -> list[CellValue]:
+def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[str], table: str, code: str,
+               keys: list, rule=None, padded: bool = True) -> list[CellValue] | OpenRow:
+    """Cells of a row printed with its cells separated; an open row when their count is not the template's.
+
+    Surplus *empty* cells are merged-cell pipes (padding to the table's grid, an empty label column of a
+    PDF grid). Which of the empty cells are the surplus does not matter when every choice gives the same
+    numbers (padding after the last value, say), or when the row's own rule (``rule``: R3 or R4 over the
+    values) allows only one of them; then the row is read as printed. Otherwise, or when the row is wider
+    than the table's other rows (``padded`` False: a cell too many, not padding), or when the surplus is
+    not all empty, the row is open: every alignment is kept and the cells are flagged ``unaligned``.
+    """
     n = len(kinds)
-    if len(cells) > n:
-        while len(cells) > n and not cells[-1].strip():
-            cells = cells[:-1]  # merged-cell pipes after the last value
     if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) for c in cells):
         return [CellValue(int(c), c) for c in cells]  # the common case: plain counts
-    fitted, problem = _fit(cells, n)
-    if problem:
-        warnings.append(f"{where}: {problem}")
-    out = [parse_cell(t, k) for t, k in zip(fitted, kinds, strict=False)]
-    out += [missing() for _ in range(len(kinds) - len(out))]
-    return out
+    printed = [c.strip() for c in cells]
+    if len(printed) == n:
+        return [parse_cell(t, k) for t, k in zip(printed, kinds, strict=True)]
+    surplus = len(printed) - n
+    empties = [i for i, c in enumerate(printed) if c == ""]
+    if surplus > 0 and padded and len(empties) >= surplus and math.comb(len(empties), surplus) <= 500:
+        readings: dict[tuple, list[CellValue]] = {}
+        for drop in itertools.combinations(empties[::-1], surplus):  # padding after the values first
+            cvs = [parse_cell(c, k) for c, k in zip((c for i, c in enumerate(printed) if i not in drop), kinds,
+                                                    strict=True)]
+            readings.setdefault(tuple(cv.number for cv in cvs), cvs)
+        fits = [cvs for cvs in readings.values()
+                if rule is None or any(cv.flag == "invalid" for cv in cvs) or rule([cv.number for cv in cvs])]
+        if len(fits) == 1 and (len(readings) == 1 or rule is not None):
+            return fits[0]  # the same numbers whichever empty cells are the surplus, or the only ones the rule allows
+    return unaligned_row(table, code, tuple(keys), kinds, printed, where, warnings)
 
 
-def _convert(piece: str, kind: str) -> float | int | None:
-    return parse_cell(piece, kind).value
+def _r3_values(v) -> bool:
+    return v[6] == sum(v[:6])
 
 
-def _resolve(run: str, kinds: list[str], options: list[tuple[str, ...]], where: str,
-             warnings: list[str]) -> list[CellValue]:
-    """Cells of a run from its surviving splits: agreed cells recovered, the others ambiguous."""
-    inferred = token_count(run) < len(kinds)
-    if len(options) == 1:
-        return [run_cell(p, k, inferred) for p, k in zip(options[0], kinds, strict=True)]
-    if not options:
-        warnings.append(f"{where}: the digits '{run}' cannot be cut into {len(kinds)} valid cells")
-        return [CellValue(None, run, "invalid") for _ in kinds]
-    out = []
-    values = [tuple(_convert(p, k) for p, k in zip(o, kinds, strict=True)) for o in options]
-    for pos, (same, vals) in enumerate(agreement(values)):
-        if same:
-            cv = run_cell(options[0][pos], kinds[pos], inferred)
-            cv.raw = options[0][pos]
-            out.append(cv)
-        else:
-            out.append(CellValue(None, run, "ambiguous", candidates=vals))
-    n_amb = sum(1 for c in out if c.flag == "ambiguous")
-    warnings.append(f"{where}: '{run}' splits {len(options)} ways under the rules; {n_amb} cells ambiguous")
-    return out
+def _unread(n: int) -> list[CellValue]:
+    return [CellValue(None, "", "unread", note="the row's label is printed but no value follows it") for _ in range(n)]
+
+
+def _run_warning(row: OpenRow, where: str, warnings: list[str]) -> None:
+    if row.origin != "run":
+        return
+    if not row.options:
+        warnings.append(f"{where}: the digits '{row.raw}' cannot be cut into {len(row.kinds)} valid cells")
+    elif row.is_open:
+        n_open = sum(1 for cv in row.cells() if cv.value is None and cv.candidates)
+        warnings.append(f"{where}: '{row.raw}' splits {len(row.options)} ways under the rules; {n_open} cells "
+                        "ambiguous")
 
 
 def _candidates(run: str, kinds: list[str], rule=None, prune=None) -> tuple[list[tuple[str, ...]], bool]:
@@ -376,9 +414,12 @@ def detect_template(text: str, regions: Regions, year: int | None) -> tuple[str,
 
 # --- the three tables -----------------------------------------------------------------------
 
-def parse_table2(region: str | None, template: str, warnings: list[str]) -> dict:
-    """Table 2 cells of a template from its region (all ``missing`` when there is no region)."""
+def parse_table2(region: str | None, template: str, warnings: list[str],
+                 open_rows: dict | None = None) -> dict:
+    """Table 2 cells of a template from its region (all ``missing`` when there is no region); rows the
+    text leaves open are added to ``open_rows``."""
     layout = md.table2_layout(template)
+    open_rows = {} if open_rows is None else open_rows
     out: dict[tuple[str, str], CellValue] = {}
     if region is None:
         warnings.append("table2 not found in the document")
@@ -388,38 +429,54 @@ def parse_table2(region: str | None, template: str, warnings: list[str]) -> dict
         return out
     _, segs = segments(region, "table2")
     best = _best(segs, warnings, "table2")
+    width = grid_width(region)
     known = {item for item, _ in layout}
     for code, seg in best.items():
         if code not in known and seg.rank == 2:
             warnings.append(f"table2: row {code} is not in the {template} template; ignored")
     for item, measures in layout:
         kinds = [m.kind for m in measures]
+        keys = [(item, m.measure) for m in measures]
         seg = best.get(item)
         where = f"table2.{item}"
         if seg is None:
-            cells = [missing() for _ in kinds]
+            res: list[CellValue] | OpenRow = [missing() for _ in kinds]
         elif seg.kind == "cells":
-            cells = _cells_from_separated(seg.values, kinds, where, warnings)
+            res = _separated(seg.values, kinds, where, warnings, "table2", item, keys, padded=seg.width <= width)
         elif seg.kind == "run":
             opts, _ = _candidates(seg.values, kinds)
-            cells = _resolve(seg.values, kinds, opts, where, warnings)
+            res = (not opts and short_run_row("table2", item, tuple(keys), kinds, seg.values, where, warnings)) \
+                or run_row("table2", item, tuple(keys), kinds, seg.values, opts)
+            _run_warning(res, where, warnings)
         else:
-            cells = [CellValue(None, "", "blank") for _ in kinds]
-        for m, cv in zip(measures, cells, strict=True):
-            if m.kind == "amount" and cv.unit is None and cv.value is not None:
-                cv.unit = m.unit
-            elif m.kind in ("count", "signed") and cv.value is not None:
-                cv.unit = m.unit
-            out[(item, m.measure)] = cv
+            res = _unread(len(kinds))
+        if isinstance(res, OpenRow):
+            open_rows[("table2", item)] = res.freeze()
+            res = res.cells()
+        out.update(zip(keys, res, strict=True))
+    table2_units(out, template)
     return out
+
+
+def table2_units(cells: dict, template: str) -> None:
+    """Give Table 2 values the unit of their measure (money keeps the unit printed with it)."""
+    for item, measures in md.table2_layout(template):
+        for m in measures:
+            cv = cells.get((item, m.measure))
+            if cv is None or cv.value is None or m.kind == "money":
+                continue
+            if m.kind != "amount" or cv.unit is None:
+                cv.unit = m.unit
 
 
 def _r3(option: tuple[str, ...]) -> bool:
     return int(option[6]) == sum(int(x) for x in option[:6])
 
 
-def parse_table3(region: str | None, template: str, warnings: list[str]) -> dict:
-    """Table 3 cells (rows × 7 applicant columns) of a template from its region."""
+def parse_table3(region: str | None, template: str, warnings: list[str], open_rows: dict | None = None) -> dict:
+    """Table 3 cells (rows × 7 applicant columns) of a template from its region; rows the text leaves
+    open are added to ``open_rows``."""
+    open_rows = {} if open_rows is None else open_rows
     rows = list(md.table3_rows(template))
     cols = md.TABLE3_APPLICANTS
     out: dict[tuple[str, str], CellValue] = {}
@@ -446,28 +503,45 @@ def parse_table3(region: str | None, template: str, warnings: list[str]) -> dict
     _place_unlabelled(lead, segs, best, rows, printed, values, warnings)
     orphans = [o for s in segs for o in s.orphans]
 
-    run_rows: dict[str, str] = {}
+    open3: dict[str, OpenRow] = {}
+    kinds = ["count"] * 7
+    width = grid_width(region)
     for code in rows:
         where = f"table3.{code}"
+        keys = [(code, c) for c in cols]
         if code in values:
             kind, vals, placed = values[code]
             if kind == "cells":
-                cells = _cells_from_separated(vals, ["count"] * 7, where, warnings)
+                seg = best.get(code)
+                padded = placed or seg is None or seg.width <= width
+                res = _separated(vals, kinds, where, warnings, "table3", code, keys, _r3_values, padded)
+                if isinstance(res, OpenRow):
+                    if placed:
+                        res.notes.append("printed without its label, placed by order")
+                    if not res.keep(lambda o, r=res: _r3_values(r.numbers(o))):
+                        warnings.append(f"{where}: no alignment of the printed cells satisfies R3 (row total)")
+                    open3[code] = res
+                    continue
                 if placed:
-                    for cv in cells:
+                    for cv in res:
                         if cv.flag is None:
                             cv.flag = "recovered"
+                cells = res
             else:
-                run_rows[code] = vals
+                open3[code] = _table3_run(code, keys, vals, where, warnings)
                 continue
-        elif code in best:
-            cells = [CellValue(None, "", "blank") for _ in cols]
+        elif code in best:  # the label is printed: with empty cells (rank 1), or with nothing after it
+            cells = [CellValue(None, "", "blank") for _ in cols] if best[code].rank == 1 else _unread(len(cols))
         else:
             cells = [missing() for _ in cols]
         for c, cv in zip(cols, cells, strict=True):
             out[(code, c)] = cv
-    if run_rows:
-        _solve_table3_runs(run_rows, out, rows, template, warnings)
+    if open3:
+        fixed = {r: tuple(out[(r, c)].number for c in cols) for r in rows if (r, cols[0]) in out}
+        solve_table3(open3, fixed, rows, template, warnings)
+        for code, row in open3.items():
+            out.update(zip(row.keys, row.freeze().cells(), strict=True))
+            open_rows[("table3", code)] = row
     if orphans:
         _place_orphans(orphans, out, rows, template, warnings)
     return {(r, c): out[(r, c)] for r in rows for c in cols}
@@ -507,33 +581,49 @@ def _place_unlabelled(lead, segs, best, rows, printed, values, warnings) -> None
         prev = item
 
 
-def _solve_table3_runs(run_rows: dict[str, str], out: dict, rows: list[str], template: str,
-                       warnings: list[str]) -> None:
-    """Cut run-together Table 3 rows: R3 per row first, then R1 and R2 across rows."""
-    cols = md.TABLE3_APPLICANTS
+def _table3_run(code: str, keys: list, run: str, where: str, warnings: list[str]) -> OpenRow:
+    """A run-together Table 3 row and its cuts under R3 (every cut when none satisfies it)."""
     kinds = ["count"] * 7
-    options: dict[str, list[tuple[str, ...]]] = {}
-    for code, run in run_rows.items():
-        try:
-            opts, held = sum_splits(run, 6), True
-        except TooMany:
-            opts, held = [], True
-        if not opts:
-            opts, held = _candidates(run, kinds, _r3)
-        if not held and opts:
-            warnings.append(f"table3.{code}: no cut of '{run}' satisfies R3 (row total); every cut is kept")
-        options[code] = opts
+    try:
+        opts, held = sum_splits(run, 6), True
+    except TooMany:
+        opts, held = [], True
+    if not opts:
+        opts, held = _candidates(run, kinds, _r3)
+    if not held and opts:
+        warnings.append(f"{where}: no cut of '{run}' satisfies R3 (row total); every cut is kept")
+    if not opts:
+        row = short_run_row("table3", code, tuple(keys), kinds, run, where, warnings)
+        if row is not None:
+            if not row.keep(lambda o, r=row: _r3_values(r.numbers(o))):
+                warnings.append(f"{where}: no alignment of '{run}' satisfies R3 (row total)")
+            return row
+    return run_row("table3", code, tuple(keys), kinds, run, opts)
+
+
+def solve_table3(open_rows: dict[str, OpenRow], fixed: dict[str, tuple], rows: list[str], template: str,
+                 warnings: list[str]) -> None:
+    """Narrow open Table 3 rows under R1 and R2 across rows (in place): only combinations of readings
+    that satisfy both, with the other rows as printed (``fixed``: their values, blank as 0), survive."""
     leaves = [r for r in rows if r in md.outcome_leaves(template) or r == "other_handling"]
-    fixed = {r: tuple(out[(r, c)].number for c in cols) for r in rows if (r, cols[0]) in out}
-    multi = [(r, [tuple(int(x) for x in o) for o in opts]) for r, opts in options.items() if len(opts) > 1]
+    vals0 = {r: v for r, v in fixed.items() if r not in open_rows}
+    multi = []
+    for code, row in open_rows.items():
+        if len(row.options) == 1:
+            vals0[code] = row.numbers(row.options[0])
+        elif row.options:
+            multi.append((code, row))
+    if not multi:
+        for code, row in open_rows.items():
+            if row.origin == "run" and row.options:
+                _run_warning(row, f"table3.{code}", warnings)
+        return
     zero = (0,) * 7
-    for r, opts in options.items():
-        if len(opts) == 1:
-            fixed[r] = tuple(int(x) for x in opts[0])
+    readings = [sorted({row.numbers(o) for o in row.options}) for _, row in multi]
 
     def check(combo) -> bool:
-        vals = dict(fixed)
-        vals.update({r: c for (r, _), c in zip(multi, combo, strict=True)})
+        vals = dict(vals0)
+        vals.update({code: c for (code, _), c in zip(multi, combo, strict=True)})
         for j in range(7):
             if vals.get("new_received", zero)[j] + vals.get("carried_over", zero)[j] != \
                     vals.get("total_processed", zero)[j] + vals.get("carried_forward", zero)[j]:
@@ -542,19 +632,16 @@ def _solve_table3_runs(run_rows: dict[str, str], out: dict, rows: list[str], tem
                 return False
         return True
 
-    survivors = solve_joint([o for _, o in multi], check) if multi else None
-    for code, run in run_rows.items():
-        opts = options[code]
-        where = f"table3.{code}"
-        if len(opts) > 1 and survivors:
-            k = [r for r, _ in multi].index(code)
-            chosen = sorted({combo[k] for combo in survivors})
-            opts = [o for o in opts if tuple(int(x) for x in o) in chosen]
-            if len(opts) == 1:
-                warnings.append(f"{where}: '{run}' fits R3 in several ways; R1/R2 across rows leave one")
-        cells = _resolve(run, kinds, opts, where, warnings)
-        for c, cv in zip(cols, cells, strict=True):
-            out[(code, c)] = cv
+    survivors = solve_joint(readings, check)
+    for k, (code, row) in enumerate(multi):
+        if survivors:
+            chosen = {combo[k] for combo in survivors}
+            before = len(row.options)
+            row.keep(lambda o, r=row, c=chosen: r.numbers(o) in c)
+            if len(row.options) == 1 and before > 1:
+                warnings.append(f"table3.{code}: '{row.raw}' fits R3 in several ways; R1/R2 across rows leave one")
+        if row.origin == "run":
+            _run_warning(row, f"table3.{code}", warnings)
 
 
 def _place_orphans(orphans: list[str], out: dict, rows: list[str], template: str, warnings: list[str]) -> None:
@@ -581,7 +668,10 @@ def _place_orphans(orphans: list[str], out: dict, rows: list[str], template: str
 
 
 def _r4(option: tuple[str, ...]) -> bool:
-    v = [int(x) for x in option]
+    return _r4_values([int(x) for x in option])
+
+
+def _r4_values(v) -> bool:
     return all(v[g + 4] == sum(v[g:g + 4]) for g in (0, 5, 10))
 
 
@@ -592,8 +682,9 @@ def _r4_partial(acc: list[str]) -> bool:
     return int(g[4]) == sum(int(x) for x in g[:4])
 
 
-def parse_table4(region: str | None, warnings: list[str]) -> dict:
-    """Table 4's 15 cells (3 proceedings × 5 outcomes) from its region."""
+def parse_table4(region: str | None, warnings: list[str], open_rows: dict | None = None) -> dict:
+    """Table 4's 15 cells (3 proceedings × 5 outcomes) from its region; an open row goes to ``open_rows``."""
+    open_rows = {} if open_rows is None else open_rows
     keys = [(p, o) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES]
     if region is None:
         warnings.append("table4 not found in the document")
@@ -606,18 +697,27 @@ def parse_table4(region: str | None, warnings: list[str]) -> dict:
             cells_text += r
             if len(cells_text) >= 15:
                 break
-        cells = _cells_from_separated(cells_text, kinds, "table4", warnings)
+        res = _separated(cells_text, kinds, "table4", warnings, "table4", "table4", keys, _r4_values)
+        if isinstance(res, OpenRow) and not res.keep(lambda o, r=res: _r4_values(r.numbers(o))):
+            warnings.append("table4: no alignment of the printed cells satisfies R4")
     else:
         m = _T4_VALUES_AFTER.search(region)
-        run = first_run(region) if m is None else first_run(region[m.end():])
+        run = first_run(region[m.end() if m else 0:], min_digits=15)  # fifteen cells: at least fifteen digits
         if run is None:
             warnings.append("table4: header printed but no values found")
             return {k: missing() for k in keys}
         opts, held = _candidates(run.group(0), kinds, _r4, _r4_partial)
         if not held and opts:
             warnings.append(f"table4: no cut of '{run.group(0)}' satisfies R4; every cut is kept")
-        cells = _resolve(run.group(0), kinds, opts, "table4", warnings)
-    return dict(zip(keys, cells, strict=True))
+        res = (not opts and short_run_row("table4", "table4", tuple(keys), kinds, run.group(0), "table4", warnings)) \
+            or run_row("table4", "table4", tuple(keys), kinds, run.group(0), opts)
+        if res.origin == "unaligned" and not res.keep(lambda o, r=res: _r4_values(r.numbers(o))):
+            warnings.append("table4: no alignment of the digits satisfies R4")
+        _run_warning(res, "table4", warnings)
+    if isinstance(res, OpenRow):
+        open_rows[("table4", "table4")] = res.freeze()
+        res = res.cells()
+    return dict(zip(keys, res, strict=True))
 
 
 # --- the whole report ------------------------------------------------------------------------
@@ -649,8 +749,10 @@ def parse_document(doc: Document) -> Report:
     def cut(span):
         return text[span[0]:span[1]] if span else None
 
-    t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings)
-    t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings)
-    t4 = parse_table4(cut(regions.t4), warnings)
+    open_rows: dict = {}
+    t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings, open_rows)
+    t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings, open_rows)
+    t4 = parse_table4(cut(regions.t4), warnings, open_rows)
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
-    return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings)
+    return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,
+                  open_rows=open_rows)

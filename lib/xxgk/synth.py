@@ -133,34 +133,58 @@ def _noisy_label(text: str, noise: random.Random | None, fmt: str) -> str:
     return text
 
 
-def table_rows(rep: SynthReport, noise: random.Random | None = None, fmt: str = "pipe-text") -> dict[str, list[list[str]]]:
+def _reshaped(cells: list[str], rng: random.Random | None, subtotal: int | None = None) -> list[str]:
+    """A row's value cells with one dropped or one extra now and then, as PDF extraction and third-party
+    tools leave them: a cell lost (PDF extraction drops empty cells, sometimes others), an empty cell too
+    many (merged cells, padding), or (Table 3, ``subtotal`` given) a 法人或其他组织 小计 column that some
+    tools add after 自然人 or before 总计."""
+    if rng is None:
+        return cells
+    r = rng.random()
+    if r < 0.12 and len(cells) > 1:
+        i = rng.randrange(len(cells))
+        return cells[:i] + cells[i + 1:]
+    if r < 0.22:
+        i = rng.randrange(len(cells) + 1)
+        return cells[:i] + [""] + cells[i:]
+    if r < 0.3 and subtotal is not None:
+        i = rng.choice([1, len(cells) - 1])
+        return cells[:i] + [str(subtotal)] + cells[i:]
+    return cells
+
+
+def table_rows(rep: SynthReport, noise: random.Random | None = None, fmt: str = "pipe-text",
+               reshape: random.Random | None = None) -> dict[str, list[list[str]]]:
     """The three tables as rows of printed cells (labels first), in the template's layout.
 
     With ``noise`` (a random generator), cells and labels are written as real reports write them:
-    zeros as blanks or '/', full-width digits and brackets, and labels broken over lines.
+    zeros as blanks or '/', full-width digits and brackets, and labels broken over lines. With
+    ``reshape``, some rows lose a cell or gain one (see :func:`_reshaped`).
     """
     t = rep.template
     val = lambda text: _noisy_value(text, noise, fmt)  # noqa: E731
     lab = lambda text: _noisy_label(text, noise, fmt)  # noqa: E731
+    shape = lambda cells, sub=None: _reshaped(cells, reshape, sub)  # noqa: E731
     t2: list[list[str]] = []
     for item, measures in md.table2_layout(t):
         if item in _T2_CAPTION:
             t2.append([_T2_CAPTION[item]])
             t2.append(["信息内容"] + [_MEASURE_ZH.get(m.measure, {}).get(t) or _label("table2_measure", m.measure, t)
                                      for m in measures])
-        t2.append([lab(_label("table2", item, t))] + [val(_money(rep.table2[(item, m.measure)], m.measure))
-                                                       for m in measures])
+        t2.append([lab(_label("table2", item, t))] + shape([val(_money(rep.table2[(item, m.measure)], m.measure))
+                                                             for m in measures]))
     header = [["(本列数据的勾稽关系为:第一项加第二项之和,等于第三项加第四项之和)", "申请人情况"],
               ["自然人", "法人或其他组织", "总计"], ["商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他"]]
     t3 = list(header)
     for r in md.table3_rows(t):
         label = _T3_FULL.get(r) or _label("table3_row", r, t)
         lead = [_T3_GROUP[r]] if r in _T3_GROUP and not (t == "2019" and r == "other_overdue_correction") else []
-        t3.append(lead + [lab(label)] + [val(str(rep.table3[(r, c)])) for c in md.TABLE3_APPLICANTS])
+        t3.append(lead + [lab(label)] + shape([val(str(rep.table3[(r, c)])) for c in md.TABLE3_APPLICANTS],
+                                              sum(rep.table3[(r, c)] for c in md.TABLE3_PARTS[1:])))
     t4 = [["行政复议", "行政诉讼"],
           ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", "复议后起诉"],
           ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"] * 2,
-          [val(str(rep.table4[(p, o)])) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES]]
+          shape([val(str(rep.table4[(p, o)])) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES])]
     return {"table2": t2, "table3": t3, "table4": t4}
 
 
@@ -174,11 +198,13 @@ def _parts(rep: SynthReport):
     return title, heads
 
 
-def render(rep: SynthReport, fmt: str, noise: random.Random | None = None) -> str:
+def render(rep: SynthReport, fmt: str, noise: random.Random | None = None,
+           reshape: random.Random | None = None) -> str:
     """Write a report as ``pipe-text``, ``crawler-text`` (cell boundaries lost), ``markdown`` or ``html``
-    (with ``noise``: the formatting noise of real reports, see :func:`table_rows`)."""
+    (with ``noise``: the formatting noise of real reports; with ``reshape``: rows with a cell dropped or
+    added; see :func:`table_rows`)."""
     title, heads = _parts(rep)
-    tables = table_rows(rep, noise, fmt)
+    tables = table_rows(rep, noise, fmt, reshape)
     order = ["table2", "table3", "table4"]
     if fmt == "html":
         out = [f"<html><head><meta charset='utf-8'><title>{_html.escape(title)}</title></head><body>",
@@ -218,14 +244,14 @@ def render(rep: SynthReport, fmt: str, noise: random.Random | None = None) -> st
     return "\n".join(lines) + "\n"
 
 
-def render_docx(rep: SynthReport, noise: random.Random | None = None) -> bytes:
+def render_docx(rep: SynthReport, noise: random.Random | None = None, reshape: random.Random | None = None) -> bytes:
     """The report as a Word .docx with real tables (python-docx)."""
     import io
 
     import docx
 
     title, heads = _parts(rep)
-    tables = table_rows(rep, noise, "docx")
+    tables = table_rows(rep, noise, "docx", reshape)
     order = ["table2", "table3", "table4"]
     d = docx.Document()
     d.add_paragraph(title)
@@ -245,7 +271,7 @@ def render_docx(rep: SynthReport, noise: random.Random | None = None) -> bytes:
     return buf.getvalue()
 
 
-def render_pdf(rep: SynthReport, noise: random.Random | None = None) -> bytes:
+def render_pdf(rep: SynthReport, noise: random.Random | None = None, reshape: random.Random | None = None) -> bytes:
     """The report as a PDF with a text layer: tables drawn with ruling lines (fpdf2, SimHei from mplfonts)."""
     from pathlib import Path
 
@@ -253,7 +279,7 @@ def render_pdf(rep: SynthReport, noise: random.Random | None = None) -> bytes:
     from fpdf import FPDF
 
     title, heads = _parts(rep)
-    tables = table_rows(rep, noise, "pdf")
+    tables = table_rows(rep, noise, "pdf", reshape)
     order = ["table2", "table3", "table4"]
     pdf = FPDF(format="A4")
     pdf.add_font("cjk", fname=str(Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf"))
@@ -308,13 +334,14 @@ def render_pdf(rep: SynthReport, noise: random.Random | None = None) -> bytes:
     return bytes(pdf.output())
 
 
-def render_bytes(rep: SynthReport, fmt: str, noise: random.Random | None = None) -> bytes:
+def render_bytes(rep: SynthReport, fmt: str, noise: random.Random | None = None,
+                 reshape: random.Random | None = None) -> bytes:
     """The report in any generated format, as the bytes of a file."""
     if fmt == "docx":
-        return render_docx(rep, noise)
+        return render_docx(rep, noise, reshape)
     if fmt == "pdf":
-        return render_pdf(rep, noise)
-    return render(rep, fmt, noise).encode("utf-8")
+        return render_pdf(rep, noise, reshape)
+    return render(rep, fmt, noise, reshape).encode("utf-8")
 
 
 FORMATS = ("pipe-text", "crawler-text", "markdown", "html")

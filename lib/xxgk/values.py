@@ -31,6 +31,13 @@ class CellValue:
     candidates: list | None = None
     note: str | None = None
     unit: str | None = None
+    evidence: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the value is not known: several readings remain (ambiguous, or an unaligned row), or the
+        text is not a number."""
+        return self.value is None and (self.flag in ("ambiguous", "invalid") or self.candidates is not None)
 
     @property
     def number(self) -> float | int:

@@ -134,14 +134,31 @@ def markers() -> tuple[tuple[str, str, str], ...]:
 FLAGS: dict[str, str] = {
     "blank": "cell printed empty (or &nbsp;); value null, counted as 0 by the checks",
     "na": "cell printed as '/', '-', '—', '无' or '不涉及'; value null, counted as 0 by the checks",
-    "recovered": "value recovered from digits run together with neighbouring cells; the split is the only one "
-                 "that satisfies the cell count and the arithmetic rules",
+    "recovered": "value recovered from digits run together with neighbouring cells (or a row printed without its "
+                 "label, placed by order); the split is the only one that satisfies the cell count and the "
+                 "arithmetic rules",
     "ambiguous": "several splits of run-together digits satisfy every rule; value null, candidates kept",
+    "unaligned": "the row was printed with more or fewer cells than the template has; the value is kept only where "
+                 "one alignment of the printed cells satisfies the arithmetic, else null with the candidates of "
+                 "every alignment",
+    "inferred": "the table left several readings; evidence from outside it (the report's own text, the same "
+                "agency's neighbouring reports, the same report in another format) leaves one; the evidence is "
+                "named, the table's candidates kept",
     "note": "number printed with a remark, e.g. '55（含自然失效29件）'; the number is the value, the remark kept",
     "missing": "the row or table is not printed in the document; value null (never filled in)",
+    "unread": "the row's label is printed but no value follows it (empty cells, or values lost in extraction); "
+              "value null, counted as 0 by the checks",
     "unit_unknown": "money printed without a unit where the header gives none (2019 采购总金额)",
     "invalid": "cell text is not a number; value null, the text kept in raw",
 }
+FLAG_GROUPS: dict[str, tuple[str, ...]] = {  # what a flag says about the value, for counts and filters
+    "zero": ("blank", "na"),  # printed as nothing or n/a: value null, counted as 0
+    "absent": ("missing", "unread"),  # nothing read for the cell
+    "derived": ("recovered", "unaligned", "inferred"),  # not read straight from a cell of the template's shape
+    "unknown": ("ambiguous", "invalid"),  # value null and not known from the table
+    "remark": ("note", "unit_unknown"),  # read, with something to say about it
+}
+ATTENTION_FLAGS: tuple[str, ...] = FLAG_GROUPS["derived"] + FLAG_GROUPS["unknown"] + FLAG_GROUPS["remark"]
 
 
 # --- the dataset ---------------------------------------------------------------------------
