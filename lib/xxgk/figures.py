@@ -148,12 +148,13 @@ class Figure:
     section: int
     evidence: str
     is_approximate: bool = False
+    mention: int | None = None  # order of its count mention in the section (Mention.index)
 
     def as_dict(self) -> dict:
         """The JSON form (``narrative_figures`` of ``xxgk parse --json``)."""
         return {"measure": self.measure, "value": self.value, "unit": self.unit, "channel": self.channel,
                 "category": self.category, "section": self.section, "evidence": self.evidence,
-                "is_approximate": self.is_approximate}
+                "is_approximate": self.is_approximate, "mention": self.mention}
 
 
 @dataclass(slots=True)
@@ -184,7 +185,7 @@ class Mention:
     def figure(self) -> Figure:
         """The figure of an attributed mention."""
         return Figure(self.measure, self.value, self.unit, self.channel, self.category, self.section,
-                      self.sentence, self.is_approximate)
+                      self.sentence, self.is_approximate, self.index)
 
     def as_dict(self) -> dict:
         """The JSON form (``text_counts``)."""
@@ -504,7 +505,7 @@ def _messages(found: list[Mention]) -> None:
 
 def _category_like(text: str) -> bool:
     """A list item's label: short, and no verb of any measure in it."""
-    t = text.strip(_DELIM + ":、 ")
+    t = re.sub(r"应(?:主动)?公开", "", text.strip(_DELIM + ":、 "))  # 其他应主动公开的政府信息 is a category
     return 0 < len(t) <= 40 and not any(rx.search(t) for _, rx in vocabulary().verbs)
 
 
@@ -520,6 +521,8 @@ def _lists(sentence: str, found: list[Mention], ctx: _Context) -> None:
         between = sentence[pos:m.start]
         if head is not None and paren is not None and ")" in between:
             head, opened, paren = None, False, None  # a (其中…) list ends with its bracket
+        if head is not None and opened and "*" in m.blocked:
+            head, opened, paren = None, False, None  # 其中原创文章294篇,关注人数…: the breakdown is over
         if head is not None and voc.opener.search(between):
             opened = True
             paren = sentence.rfind("(", 0, m.start) if "(" in between else paren
@@ -532,28 +535,33 @@ def _lists(sentence: str, found: list[Mention], ctx: _Context) -> None:
             pos = m.end
             continue
         local = sentence[max(_clause_start(sentence, m.start), pos):m.start]
+        opener = list(voc.opener.finditer(local))
+        label = local[opener[-1].end():] if opener else local  # 主要涉及|政策规范性文件类信息4条
+        label = re.sub(r"^[,、;:\s]*(?:和|及|以及|与)|(?:发布|公开|编发)$", "", label)  # …和|其他类信息36条
         own = m.measure
         listable = (head is not None and m.unit in LIST_UNITS and isinstance(m.value, int)
-                    and (opened or _category_like(local))
+                    and (opened or _category_like(label))
                     and own in (OTHER, ITEMS, INTERP)
                     and "*" not in m.blocked and ITEMS not in m.blocked
                     and not m.reason.startswith("a count to date"))
         if listable and own == OTHER:
-            measure = INTERP if ("解读" in local and not _blocker(INTERP, local)) else (
+            measure = INTERP if ("解读" in label and not _blocker(INTERP, label)) else (
                 head.measure if head.measure != OTHER else head.verb or ITEMS)
             m.measure, m.reason = measure, "an item of the breakdown of a total"
-            m.category = _category(local)
+            m.category = _category(label)
             kind, ch = _own_channel(m)
             m.channel = ch if kind in ("channel", "several") else head.channel  # a column: the total's
         elif listable:
             m.reason += "; within a breakdown"
+            if m.value != head.value and _category_like(label):
+                m.category = _category(label)  # a category, not the total said again (全文电子化的…共148条)
             kind, ch = _own_channel(m)
             m.channel = ch if kind in ("channel", "several") else head.channel
         elif own in (ITEMS, INTERP):
             head, opened, paren = m, False, None
             m.head = True
-        elif head is not None and own != OTHER:
-            head, opened = None, False  # another measure ends the list
+        elif head is not None and (own != OTHER or not opened):
+            head, opened = None, False  # another measure ends a list; any other count one without 其中
         pos = m.end
     heads = [m for m in found if m.head]
     ctx.head = heads[-1] if heads else None
@@ -611,3 +619,43 @@ def mentions(sections: dict[int, dict], agency: str | None = None) -> list[Menti
 def extract(sections: dict[int, dict], agency: str | None = None) -> list[Figure]:
     """The figures of sections 一–六: every count mention attributed to a measure."""
     return [m.figure() for m in mentions(sections, agency) if m.measure != OTHER]
+
+
+# --- stated volumes, for pages ---------------------------------------------------------------
+
+def has_prose(texts) -> bool:
+    """Whether section texts hold narrative sentences at all (a table-only extract holds none), so
+    that "states no figure" is told apart from "the text is not there"."""
+    return any(len(s) >= 15 and s.endswith("。") and not _TABLE_START.match(s)
+               for t in texts if isinstance(t, str) for s in sentences(t))
+
+
+def published_by_channel(figures) -> "pd.DataFrame":  # noqa: F821 (pandas is imported lazily)
+    """Items published as the prose states them, per report and channel: the total (the largest figure
+    stated for that channel without a category — reports often state the same total twice) and its
+    breakdown by category, each once, in the order stated.
+
+    Args:
+        figures: rows of the ``narrative_figures`` table (any reports).
+
+    Returns:
+        Columns report_id, channel (None: not stated), category (None for the total), value,
+        is_approximate, order; empty when no items published are stated.
+    """
+    import pandas as pd
+
+    cols = ["report_id", "channel", "category", "value", "is_approximate", "order"]
+    f = figures[figures["measure"].astype(str) == ITEMS].copy()
+    if f.empty:
+        return pd.DataFrame(columns=cols)
+    f["channel"] = f["channel"].astype("object").where(f["channel"].notna(), None)
+    f["category"] = f["category"].astype("object").where(f["category"].notna(), None)
+    f["order"] = f["section"].astype(int) * 100_000 + f["mention"].fillna(0).astype(int)
+    f["is_approximate"] = f["is_approximate"].fillna(False).astype(bool)
+    totals = (f[f["category"].isna()].sort_values(["value", "order"], ascending=[False, True])
+              .drop_duplicates(["report_id", "channel"], keep="first"))
+    parts = f[f["category"].notna()].sort_values("order").drop_duplicates(["report_id", "channel", "category",
+                                                                           "value"])
+    out = pd.concat([totals, parts])[cols].sort_values(["report_id", "order"]).reset_index(drop=True)
+    out["value"] = out["value"].astype(float)
+    return out
