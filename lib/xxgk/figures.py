@@ -31,6 +31,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HERE = Path(__file__).parent / "metadata"
 ITEMS = "items_published"
@@ -630,7 +634,7 @@ def has_prose(texts) -> bool:
                for t in texts if isinstance(t, str) for s in sentences(t))
 
 
-def published_by_channel(figures) -> "pd.DataFrame":  # noqa: F821 (pandas is imported lazily)
+def published_by_channel(figures: pd.DataFrame) -> pd.DataFrame:
     """Items published as the prose states them, per report and channel: the total (the largest figure
     stated for that channel without a category — reports often state the same total twice) and its
     breakdown by category, each once, in the order stated.
