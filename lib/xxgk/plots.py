@@ -629,8 +629,9 @@ def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure | Non
             c = totals[totals["channel"].map(lambda x, ch=ch: x == ch)].sort_values("year")
             if c.empty:
                 continue
-            ax.plot(c["year"].astype(int), c["value"], marker="o", color=CHANNEL_COLORS[ch],
-                    label=_channel_name(ch, lang))
+            line = c.set_index(c["year"].astype(int))["value"].reindex(range(years[0], years[-1] + 1))
+            ax.plot(line.index, line.to_numpy(dtype=float), marker="o", color=CHANNEL_COLORS[ch],
+                    label=_channel_name(ch, lang))  # a year without the figure breaks the line
             for x, v, a in zip(c["year"].astype(int), c["value"], c["is_approximate"], strict=True):
                 ax.annotate(_stated(v, a, lang), (x, v), textcoords="offset points", xytext=(0, 5), ha="center",
                             fontsize=7)
