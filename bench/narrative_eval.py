@@ -47,7 +47,8 @@ def _extracted(path: Path) -> Counter | None:
 
 def evaluate(labels_path: Path, corpus: Path, sets: set[str] | None = None, detail: list | None = None
              ) -> dict[str, dict[str, list[int]]]:
-    """Per label set and measure (plus ``all``): [true positives, extracted, labelled, files, unparsed].
+    """Per label set and measure, plus ``blind`` (every blind set) and ``all``: [true positives, extracted,
+    labelled, files, unparsed] (measure ``*``: every measure).
 
     ``detail``, when given, receives (set, file, 'missed'|'false positive', figure) for sets in
     DETAIL_SETS only.
@@ -61,7 +62,8 @@ def evaluate(labels_path: Path, corpus: Path, sets: set[str] | None = None, deta
         kind = frows[0]["set"]
         gold = _gold(frows)
         got = _extracted(corpus / file)
-        for k in (kind, "all"):
+        groups = (kind, "blind", "all") if kind.startswith("blind") else (kind, "all")
+        for k in groups:
             out[k]["*"][3] += 1
             if got is None:
                 out[k]["*"][4] += 1
@@ -69,7 +71,7 @@ def evaluate(labels_path: Path, corpus: Path, sets: set[str] | None = None, deta
         for measure in {m for m, _, _ in gold} | {m for m, _, _ in got}:
             g = Counter({x: n for x, n in gold.items() if x[0] == measure})
             e = Counter({x: n for x, n in got.items() if x[0] == measure})
-            for k in (kind, "all"):
+            for k in groups:
                 for m in (measure, "*"):
                     out[k][m][0] += sum((g & e).values())
                     out[k][m][1] += sum(e.values())
@@ -77,7 +79,8 @@ def evaluate(labels_path: Path, corpus: Path, sets: set[str] | None = None, deta
         if detail is not None and kind in DETAIL_SETS:
             detail += [(kind, file, "false positive", x) for x in sorted((got - gold).elements())]
             detail += [(kind, file, "missed", x) for x in sorted((gold - got).elements())]
-    return {k: dict(v) for k, v in out.items()}
+    order = sorted(out, key=lambda k: (k == "all", k == "blind", k != "dev", k))
+    return {k: dict(out[k]) for k in order}
 
 
 def _ratio(a: int, b: int) -> str:
