@@ -21,6 +21,16 @@ Sections 一 to 六 often state what the tables do not: ``累计在区政府门�
 Whatever fits no measure is kept with measure ``other`` and the reason, so an analyst can search
 what was left out (the ``text_counts`` table); a figure attributed to the wrong measure is worse than
 one left in ``other``. :func:`extract` returns the attributed ones (``narrative_figures``).
+
+The vocabulary (each ``word`` a regular expression; ``value`` as the kind says): ``unit`` counting
+units; ``approx_before``/``approx_after`` approximation marks; ``noun`` (value: noun group of
+narrative_measures.csv ``nouns``); ``verb`` (value: role — publish, receive, answer, collect);
+``strong_verb`` a verb that names a measure alone (主动公开); ``blocker`` words that rule a measure out
+(value: the measure, ``*`` for every one); ``channel`` (value: channel) and ``venue`` (outlets that are
+none of the channels); ``opener`` words that open a breakdown; ``cumulative`` counts to date;
+``all_handled`` all messages handled; ``zero`` statements that no fee was collected; ``subunit`` a named
+unit; ``filler`` words stripped from categories; ``enumerator`` paragraph numbers. Labelling guide:
+``bench/labelling-guide.md``; precision and recall: ``bench/narrative_eval.py``.
 """
 
 from __future__ import annotations
