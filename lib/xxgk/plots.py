@@ -600,6 +600,10 @@ def narrative_volumes(ds, report_id: str, lang: str = "zh") -> Figure | None:
     return fig
 
 
+def _channel_key(df: pd.DataFrame) -> pd.Series:
+    return df["channel"].map(lambda ch: ch if isinstance(ch, str) else "-")
+
+
 def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure | None:
     """Items published as stated in the text, across years, for each agency: the stated total per
     channel (left) and the categories of the largest total (right, the six largest, the rest as 其他).
@@ -649,9 +653,12 @@ def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure | Non
             ax.set_xticks([])
             ax.set_yticks([])
         else:
-            parts = parts.assign(ckey=parts["channel"].map(lambda c: c if isinstance(c, str) else "-"))
-            main = parts.groupby(["year", "ckey"])["value"].sum().reset_index()
-            main = main.sort_values("value", ascending=False).drop_duplicates("year")
+            parts, tots = parts.assign(ckey=_channel_key(parts)), totals.assign(ckey=_channel_key(totals))
+            # per year, the most complete breakdown: its categories add up to most of their total
+            main = parts.groupby(["year", "ckey"])["value"].sum().reset_index().merge(
+                tots[["year", "ckey", "value"]].rename(columns={"value": "total"}), on=["year", "ckey"], how="left")
+            main["cover"] = (main["value"] / main["total"]).where(main["total"] > 0, 0).clip(upper=1)
+            main = main.sort_values(["cover", "value"], ascending=False).drop_duplicates("year")
             keep = parts.merge(main[["year", "ckey"]], on=["year", "ckey"])
             top = keep.groupby("category")["value"].sum().sort_values(ascending=False).index[:6].tolist()
             keep = keep.assign(cat=keep["category"].where(keep["category"].isin(top), other))
@@ -659,7 +666,8 @@ def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure | Non
             table = table[[c for c in top if c in table] + ([other] if other in table else [])]
             bottom = np.zeros(len(table))
             for k, cat in enumerate(table.columns):
-                ax.bar(table.index.astype(int), table[cat], bottom=bottom, width=0.7, label=cat,
+                ax.bar(table.index.astype(int), table[cat], bottom=bottom, width=0.7,
+                       label=cat if len(cat) <= 16 else cat[:15] + "…",
                        color="#bbbbbb" if cat == other else PALETTE[k % len(PALETTE)])
                 bottom += table[cat].to_numpy()
             ax.set_xticks(years, [str(y) for y in years])
