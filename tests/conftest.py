@@ -1,14 +1,18 @@
-"""Shared fixtures: paths to the repository, the bundled data, and ../shared (skipped when absent)."""
+"""Shared fixtures: paths to the repository, the bundled data, and ../shared (skipped when absent).
+
+$XXGK_SHARED points elsewhere when the checkout is not beside ``shared`` (e.g. a git worktree).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("XXGK_SHARED") or ROOT.parent / "shared")
 CORPUS = SHARED / "corpus"
 
 

@@ -185,9 +185,12 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
     t4 = [(p, o, cv.value, cv.raw, cv.flag) for (p, o), cv in report.table4.items()]
     ck = [(c.rule, c.scope, c.expected, c.actual, c.passed, c.rule.startswith("W"), c.note) for c in checks]
     secs = [(n, s["heading"], s["text"]) for n, s in sorted(report.sections.items())]
-    figs = [(f.measure, f.value, f.unit, f.channel, f.category, f.section, f.evidence) for f in report.figures]
+    figs = [(f.measure, f.value, f.unit, f.is_approximate, f.channel, f.category, f.section, f.mention, f.evidence)
+            for f in report.figures]
+    counts = [(m.section, m.index, m.text, m.value, m.unit, m.is_approximate, m.measure, m.channel, m.category,
+               m.reason, m.sentence) for m in report.counts]
     return {"report": rep, "active_disclosure": t2, "applications": t3, "review_litigation": t4, "checks": ck,
-            "sections": secs, "narrative_figures": figs, "warnings": notes}
+            "sections": secs, "narrative_figures": figs, "text_counts": counts, "warnings": notes}
 
 
 # --- running the workers ---------------------------------------------------------------------
@@ -376,7 +379,7 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
             rid = _unique_id(f"{rep['agency_id']}-{rep['year']}", rep["sha256"], taken)
             writers.add("reports", [tuple([rid] + [rep[c] for c in md.TABLES["reports"].names[1:]])])
             for name in ("active_disclosure", "applications", "review_litigation", "checks", "sections",
-                         "narrative_figures"):
+                         "narrative_figures", "text_counts"):
                 writers.add(name, [(rid,) + row for row in res[name]])
             result.parsed += 1
             if done % ROW_GROUP_REPORTS == 0:
@@ -385,7 +388,7 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
         if reuse_ids:
             _copy_previous(out, writers, reuse_ids)
         for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
-                     "narrative_figures"):
+                     "narrative_figures", "text_counts"):
             writers.close(name)
         for part in cross_report_checks(tmp):
             writers.write_table("checks", part)
@@ -414,7 +417,7 @@ def _copy_previous(out: Path, writers: _Writers, ids: set[str]) -> None:
     """Rows of unchanged reports, streamed from the previous dataset (cross-report checks excluded)."""
     idset = pa.array(sorted(ids))
     for name in ("reports", "active_disclosure", "applications", "review_litigation", "checks", "sections",
-                 "narrative_figures"):
+                 "narrative_figures", "text_counts"):
         p = out / f"{name}.parquet"
         if not p.exists():
             continue

@@ -67,7 +67,7 @@ def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
     for c in table.columns:
         if c.name not in df:
             df[c.name] = pd.Series([None] * len(df))
-        if c.name == "measure" and table.name == "narrative_figures":
+        if c.name == "measure" and table.name in ("narrative_figures", "text_counts"):
             from .figures import measures
 
             cats = list(measures())

@@ -42,6 +42,7 @@ def report_dict(report: Report) -> dict:
         "checks": [c.as_dict() if isinstance(c, CheckResult) else c for c in report.checks],
         "sections": {str(n): s for n, s in report.sections.items()},
         "narrative_figures": [f.as_dict() for f in report.figures],
+        "text_counts": [m.as_dict() for m in report.counts],
         "warnings": list(report.warnings),
     }
 

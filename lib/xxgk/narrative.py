@@ -14,7 +14,7 @@ from .text import CELL
 _NUM = "[一二三四五六七八九十]、"
 # Section headings of the national skeleton, matched loosely (report-format.md §1).
 SECTION_PATTERNS: dict[int, re.Pattern] = {
-    1: re.compile(_NUM + r"(?:总体情况|概述|基本情况)"),
+    1: re.compile(_NUM + r"(?:总体情况|概述|基本情况|总体概况|工作概况|概况)|(?<![\u4e00-\u9fff(])一总体情况"),  # 、 lost
     2: re.compile(_NUM + r"(?:行政机关)?主动公开政府信息(?:的)?情况"),
     3: re.compile(_NUM + r"(?:行政机关)?收到和处理政府信息公开(?:的)?申请(?:的)?情况"),
     4: re.compile(_NUM + r"[^。\n\x1f、0-9]{0,24}?行政法?复议[、和及与]?[^。\n\x1f]{0,8}?行政诉讼[^。\n\x1f]{0,4}?情况"),

@@ -57,16 +57,21 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
     open_rows: dict[tuple[str, str], OpenRow] = field(default_factory=dict, repr=False)
-    _figures: list | None = field(default=None, repr=False)
+    _counts: list | None = field(default=None, repr=False)
+
+    @property
+    def counts(self) -> list:
+        """Every count mention of the prose, attributed or not (xxgk.figures.Mention), found on first use."""
+        if self._counts is None:
+            from .figures import mentions
+
+            self._counts = mentions(self.sections, self.meta.get("agency"))
+        return self._counts
 
     @property
     def figures(self) -> list:
-        """Figures stated in the prose (xxgk.figures), extracted on first use."""
-        if self._figures is None:
-            from .figures import extract
-
-            self._figures = extract(self.sections)
-        return self._figures
+        """Figures stated in the prose (xxgk.figures.Figure): the count mentions attributed to a measure."""
+        return [m.figure() for m in self.counts if m.measure != "other"]
 
 
 # --- linearisation and segmentation ---------------------------------------------------------

@@ -500,8 +500,17 @@ def flagged_cells(flags: pd.DataFrame, lang: str = "zh") -> Figure:
 
 # --- figures from the prose ----------------------------------------------------------------
 
-CHANNEL_ZH = {"portal": "门户网站", "disclosure_platform": "信息公开平台", "new_media": "政务新媒体", "gazette": "政府公报",
-              None: "未说明渠道"}
+CHANNEL_ORDER = ("portal", "disclosure_platform", "new_media", "gazette", None)
+CHANNEL_NAMES = {"portal": ("门户网站", "portal"), "disclosure_platform": ("信息公开平台", "disclosure platform"),
+                 "new_media": ("政务新媒体", "new media"), "gazette": ("政府公报", "gazette"),
+                 None: ("未说明渠道", "channel not stated")}
+CHANNEL_COLORS = {"portal": PALETTE[0], "disclosure_platform": PALETTE[2], "new_media": PALETTE[1],
+                  "gazette": PALETTE[4], None: PALETTE[5]}
+CHANNEL_ZH = {k: v[0] for k, v in CHANNEL_NAMES.items()}  # kept for callers of the old name
+
+
+def _channel_name(ch, lang: str) -> str:
+    return CHANNEL_NAMES.get(ch if isinstance(ch, str) else None, (str(ch), str(ch)))[0 if lang == "zh" else 1]
 
 
 def _narrative_label(measure: str, lang: str) -> str:
@@ -511,49 +520,161 @@ def _narrative_label(measure: str, lang: str) -> str:
     return m.get("label_zh" if lang == "zh" else "label_en", measure)
 
 
-def narrative_volumes(ds, report_id: str, lang: str = "zh") -> Figure:
-    """What the prose says was published and done: items by channel (totals, not breakdowns) and the
-    other measures, each bar a figure stated in the text."""
+def _lighter(color: str, k: float = 0.55) -> tuple:
+    r, g, b = matplotlib.colors.to_rgb(color)
+    return (r + (1 - r) * k, g + (1 - g) * k, b + (1 - b) * k)
+
+
+def _stated(value: float, approx: bool, lang: str) -> str:
+    return ("约" if lang == "zh" else "≈") * bool(approx) + f"{value:,.0f}"
+
+
+def narrative_volumes(ds, report_id: str, lang: str = "zh") -> Figure | None:
+    """What the report's prose says was published and done: items published per channel (the stated
+    total, then its breakdown by category) and the other measures stated, one bar per figure.
+
+    Returns None when the prose states no figure (summaries.narrative_summary says so in a sentence).
+    """
+    from .figures import ITEMS, measures, published_by_channel
+
     rep = ds.reports.set_index("report_id").loc[report_id]
     f = ds.narrative_figures
-    f = f[(f["report_id"] == report_id) & f["category"].isna()]
-    fig, ax = _figure(8, max(2.6, 0.38 * len(f) + 1.4))
+    f = f[f["report_id"] == report_id]
     if f.empty:
-        _empty(ax, lang)
-    else:
-        names = []
-        for m, ch in zip(f["measure"].astype(str), f["channel"].astype("object"), strict=True):
-            name = _narrative_label(m, lang)
-            if m == "items_published":
-                name += f" · {CHANNEL_ZH.get(ch if isinstance(ch, str) else None) if lang == 'zh' else (ch or 'all')}"
-            names.append(name)
-        vals = f["value"].astype(float).to_numpy()
+        return None
+    items = published_by_channel(f)
+    rest = f[f["measure"].astype(str) != ITEMS].copy()
+    rest["channel"] = rest["channel"].astype("object").where(rest["channel"].notna(), None)
+    order = {m: i for i, m in enumerate(measures())}
+    rest = rest.sort_values("value", ascending=False).drop_duplicates(["measure", "channel"])
+    rest = rest.assign(_o=rest["measure"].astype(str).map(order)).sort_values(["_o", "value"])
+    rows_top, rows_bottom = len(items), len(rest)
+    setup()
+    fig = Figure(figsize=(8, 1.6 + 0.3 * (rows_top + rows_bottom) + 0.6 * bool(rows_top and rows_bottom)),
+                 layout="constrained")
+    axes = fig.subplots(int(bool(rows_top)) + int(bool(rows_bottom)), 1, squeeze=False,
+                        height_ratios=[n for n in (rows_top, rows_bottom) if n])[:, 0]
+    k = 0
+    if rows_top:
+        ax = axes[k]
+        k += 1
+        names, vals, colors, approx = [], [], [], []
+        for ch in CHANNEL_ORDER:
+            g = items[items["channel"].map(lambda c, ch=ch: c == ch)]
+            for _, r in g.iterrows():
+                total = r["category"] is None
+                names.append(_channel_name(ch, lang) + ("（合计）" if lang == "zh" else " (total)")
+                             if total else "· " + r["category"])
+                vals.append(float(r["value"]))
+                colors.append(CHANNEL_COLORS[ch] if total else _lighter(CHANNEL_COLORS[ch]))
+                approx.append(bool(r["is_approximate"]))
         y = np.arange(len(names))[::-1]
-        bars = ax.barh(y, vals, color=PALETTE[2])
+        bars = ax.barh(y, vals, color=colors)
         ax.set_yticks(y, names, fontsize=8)
-        _bar_labels(ax, bars, vals.tolist())
-        ax.set_xscale("symlog")
-        ax.set_xlabel("数量（对数轴）" if lang == "zh" else "count (log scale)")
-    ax.set_title("正文所述：主动公开与工作量" if lang == "zh" else "Stated in the text: publication and workload")
+        _count_axis(ax, vals)
+        for b, v, a in zip(bars, vals, approx, strict=True):
+            ax.text(b.get_width(), b.get_y() + b.get_height() / 2, " " + _stated(v, a, lang), va="center",
+                    fontsize=8)
+        ax.set_xlabel("条" if lang == "zh" else "items")
+        ax.set_title("正文所述主动公开信息：按渠道与类别" if lang == "zh"
+                     else "Items published, as stated in the text: by channel and category")
+    if rows_bottom:
+        ax = axes[k]
+        names = []
+        for m, ch, unit in zip(rest["measure"].astype(str), rest["channel"], rest["unit"], strict=True):
+            name = _narrative_label(m, lang)
+            if ch is not None:
+                name += f" · {_channel_name(ch, lang)}"
+            names.append(name + (f"（{unit}）" if lang == "zh" and isinstance(unit, str) and unit else ""))
+        vals = rest["value"].astype(float).tolist()
+        y = np.arange(len(names))[::-1]
+        bars = ax.barh(y, vals, color=PALETTE[3])
+        ax.set_yticks(y, names, fontsize=8)
+        _count_axis(ax, vals)
+        for b, v, a in zip(bars, vals, rest["is_approximate"].fillna(False).astype(bool), strict=True):
+            ax.text(b.get_width(), b.get_y() + b.get_height() / 2, " " + _stated(v, a, lang), va="center",
+                    fontsize=8)
+        ax.set_xlabel(t("count", lang))
+        ax.set_title("正文所述的其他工作量" if lang == "zh" else "Other figures stated in the text")
     _source(fig, t("report", lang, agency=rep["agency"], year=rep["year"]), lang)
     return fig
 
 
-def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure:
-    """Items published (totals stated in the text) across years, one line per agency."""
-    f = ds.narrative_figures.merge(ds.reports[["report_id", "agency_id", "agency", "year"]], on="report_id")
-    f = f[f["agency_id"].isin(agency_ids) & (f["measure"] == "items_published") & f["category"].isna()]
-    f = f.sort_values("value", ascending=False).drop_duplicates(["agency_id", "year"]).sort_values("year")
-    fig, ax = _figure(8, 3.6)
-    if f.empty:
-        _empty(ax, lang)
-    else:
-        for k, (name, g) in enumerate(f.groupby("agency")):
-            ax.plot(g["year"].astype(int), g["value"].astype(float), marker="o", color=PALETTE[k % 8], label=name)
-        _years_axis(ax, f["year"])
-        ax.legend(fontsize=8)
+def _channel_key(df: pd.DataFrame) -> pd.Series:
+    return df["channel"].map(lambda ch: ch if isinstance(ch, str) else "-")
+
+
+def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure | None:
+    """Items published as stated in the text, across years, for each agency: the stated total per
+    channel (left) and the categories of the largest total (right, the six largest, the rest as 其他).
+
+    Returns None when none of the agencies' reports states items published
+    (summaries.narrative_coverage says so in a sentence).
+    """
+    from .figures import published_by_channel
+
+    r = ds.reports[ds.reports["agency_id"].isin(agency_ids)][["report_id", "agency_id", "agency", "year"]]
+    f = ds.narrative_figures
+    items = published_by_channel(f[f["report_id"].isin(r["report_id"])]).merge(r, on="report_id")
+    if items.empty:
+        return None
+    agencies = list(dict.fromkeys(a for a in agency_ids if a in set(items["agency_id"])))
+    years = sorted(int(y) for y in r["year"].dropna().unique())
+    setup()
+    fig = Figure(figsize=(10, 0.6 + 3.4 * len(agencies)), layout="constrained")
+    axes = fig.subplots(len(agencies), 2, squeeze=False, width_ratios=[1, 1.15])
+    other = "其他" if lang == "zh" else "other"
+    for row, aid in enumerate(agencies):
+        g = items[items["agency_id"] == aid]
+        name = g["agency"].iloc[0]
+        ax = axes[row, 0]
+        totals = g[g["category"].isna()]
+        for ch in CHANNEL_ORDER:
+            c = totals[totals["channel"].map(lambda x, ch=ch: x == ch)].sort_values("year")
+            if c.empty:
+                continue
+            line = c.set_index(c["year"].astype(int))["value"].reindex(range(years[0], years[-1] + 1))
+            ax.plot(line.index, line.to_numpy(dtype=float), marker="o", color=CHANNEL_COLORS[ch],
+                    label=_channel_name(ch, lang))  # a year without the figure breaks the line
+            for x, v, a in zip(c["year"].astype(int), c["value"], c["is_approximate"], strict=True):
+                ax.annotate(_stated(v, a, lang), (x, v), textcoords="offset points", xytext=(0, 5), ha="center",
+                            fontsize=7)
+        ax.set_xticks(years, [str(y) for y in years])
+        ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+        _count_axis(ax, totals["value"].tolist(), axis="y")
         ax.set_ylabel("条" if lang == "zh" else "items")
-    ax.set_title("正文所述主动公开信息条数（各年最大的一个总数）" if lang == "zh"
-                 else "Items published as stated in the text (largest total per year)")
+        ax.legend(fontsize=7, loc="upper left")
+        ax.set_title(f"{name}：按渠道" if lang == "zh" else f"{name}: by channel", fontsize=10)
+        ax = axes[row, 1]
+        parts = g[g["category"].notna()]
+        if parts.empty:
+            ax.text(0.5, 0.5, "正文未列类别" if lang == "zh" else "no categories stated", ha="center", va="center",
+                    transform=ax.transAxes, color="#777777")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        else:
+            parts, tots = parts.assign(ckey=_channel_key(parts)), totals.assign(ckey=_channel_key(totals))
+            # per year, the most complete breakdown: its categories add up to most of their total
+            main = parts.groupby(["year", "ckey"])["value"].sum().reset_index().merge(
+                tots[["year", "ckey", "value"]].rename(columns={"value": "total"}), on=["year", "ckey"], how="left")
+            main["cover"] = (main["value"] / main["total"]).where(main["total"] > 0, 0).clip(upper=1)
+            main = main.sort_values(["cover", "value"], ascending=False).drop_duplicates("year")
+            keep = parts.merge(main[["year", "ckey"]], on=["year", "ckey"])
+            top = keep.groupby("category")["value"].sum().sort_values(ascending=False).index[:6].tolist()
+            keep = keep.assign(cat=keep["category"].where(keep["category"].isin(top), other))
+            table = keep.pivot_table(index="year", columns="cat", values="value", aggfunc="sum").fillna(0)
+            table = table[[c for c in top if c in table] + ([other] if other in table else [])]
+            bottom = np.zeros(len(table))
+            for k, cat in enumerate(table.columns):
+                ax.bar(table.index.astype(int), table[cat], bottom=bottom, width=0.7,
+                       label=cat if len(cat) <= 16 else cat[:15] + "…",
+                       color="#bbbbbb" if cat == other else PALETTE[k % len(PALETTE)])
+                bottom += table[cat].to_numpy()
+            ax.set_xticks(years, [str(y) for y in years])
+            ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+            _count_axis(ax, bottom.tolist(), axis="y")
+            ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.set_title(f"{name}：按类别" if lang == "zh" else f"{name}: by category", fontsize=10)
+    fig.suptitle("正文所述主动公开信息条数" if lang == "zh" else "Items published, as stated in the text", fontsize=12)
     _source(fig, t("reports", lang), lang)
     return fig

@@ -379,4 +379,106 @@ def narrative_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
     f = ds.narrative_figures[ds.narrative_figures["report_id"] == report_id].copy()
     key = "label_zh" if lang == "zh" else "label_en"
     f["measure"] = f["measure"].astype(str).map(lambda m: measures().get(m, {}).get(key, m))
-    return f[["section", "measure", "channel", "category", "value", "unit", "evidence"]].reset_index(drop=True)
+    return f[["section", "measure", "channel", "category", "value", "unit", "is_approximate", "evidence"]
+             ].reset_index(drop=True)
+
+
+NARRATIVE = {
+    "zh": {"no_prose": "数据集中没有这份报告的正文（只有表格），因此没有正文所述的数量。",
+           "none": "这份报告的正文没有写明主动公开的信息条数，也没有写明其他工作量。",
+           "no_items": "这份报告的正文没有写明主动公开的信息条数。",
+           "items": "正文写明的主动公开信息：{items}。", "channel": "{name} {value} 条{parts}",
+           "parts": "（列出 {n} 个类别）", "rest": "正文还写明：{rest}。", "measure": "{name} {value} {unit}",
+           "sep": "；", "approx": "约", "coverage": "正文写明主动公开信息条数的报告：{has}。",
+           "coverage_none": "所选机关的报告正文都没有写明主动公开的信息条数。",
+           "missing": "正文没有写明的：{years}。", "no_text": "数据集中没有正文的：{years}。",
+           "years": "{agency} {years} 年", "year_sep": "、"},
+    "en": {"no_prose": "The dataset holds only the tables of this report, not its text, so no figures from the "
+                       "text are shown.",
+           "none": "The text of this report states no number of items published and no other figure.",
+           "no_items": "The text of this report does not state how many items were published.",
+           "items": "Items published, as the text states them: {items}.", "channel": "{name} {value}{parts}",
+           "parts": " ({n} categories listed)", "part": " (1 category listed)", "rest": "The text also states: {rest}.",
+           "measure": "{name} {value}{unit}", "sep": "; ", "approx": "about ",
+           "coverage": "Reports whose text states the items published: {has}.",
+           "coverage_none": "None of these agencies' reports states in its text how many items were published.",
+           "missing": "Text states none: {years}.", "no_text": "Text not in the dataset: {years}.",
+           "years": "{agency} {years}", "year_sep": ", "},
+}
+
+
+def _report_has_prose(ds, report_ids) -> dict[str, bool]:
+    from .figures import has_prose
+
+    s = ds.sections[ds.sections["report_id"].isin(list(report_ids))]
+    texts = s.groupby("report_id")["text"].apply(list).to_dict()
+    return {rid: has_prose(texts.get(rid, [])) for rid in report_ids}
+
+
+def narrative_summary(ds, report_id: str, lang: str = "zh") -> str:
+    """One or two sentences on what the report's text states: items published per channel (and whether a
+    breakdown by category is given) and the other figures — or that it states none, or that the dataset
+    does not hold the report's text."""
+    from .figures import ITEMS, measures, published_by_channel
+    from .plots import CHANNEL_ORDER, _channel_name
+
+    P = NARRATIVE["zh" if lang == "zh" else "en"]
+    f = ds.narrative_figures[ds.narrative_figures["report_id"] == report_id]
+    if f.empty:
+        return P["none"] if _report_has_prose(ds, [report_id])[report_id] else P["no_prose"]
+
+    def value(v, approx) -> str:
+        return P["approx"] * bool(approx) + n(v)
+
+    items = published_by_channel(f)
+    out = []
+    if items.empty:
+        out.append(P["no_items"])
+    else:
+        parts = []
+        for ch in CHANNEL_ORDER:
+            g = items[items["channel"].map(lambda c, ch=ch: c == ch)]
+            tot = g[g["category"].isna()]
+            ncat = int(g["category"].notna().sum())
+            if not tot.empty:
+                parts.append(P["channel"].format(name=_channel_name(ch, lang),
+                                                 value=value(tot["value"].iloc[0], tot["is_approximate"].iloc[0]),
+                                                 parts=(P.get("part") if ncat == 1 and "part" in P else
+                                                        P["parts"].format(n=ncat)) if ncat else ""))
+        out.append(P["items"].format(items=P["sep"].join(parts)))
+    rest = f[f["measure"].astype(str) != ITEMS].sort_values("value", ascending=False)
+    rest = rest.drop_duplicates(["measure", "channel"]).sort_values("mention")
+    if not rest.empty:
+        key = "label_zh" if lang == "zh" else "label_en"
+        out.append(P["rest"].format(rest=P["sep"].join(
+            P["measure"].format(name=measures()[m][key].removesuffix("数"), value=value(v, a),
+                                unit=(u if lang == "zh" else "") if isinstance(u, str) else "")
+            for m, v, a, u in zip(rest["measure"].astype(str), rest["value"], rest["is_approximate"], rest["unit"],
+                                  strict=True))))
+    return esc(" ".join(out) if lang != "zh" else "".join(out))
+
+
+def narrative_coverage(ds, agency_ids: list[str], lang: str = "zh") -> str:
+    """For the trends page: which years' reports state the items published in their text, which state
+    none, and which have no text in the dataset."""
+    from .figures import ITEMS
+
+    P = NARRATIVE["zh" if lang == "zh" else "en"]
+    r = ds.reports[ds.reports["agency_id"].isin(agency_ids)].sort_values("year")
+    f = ds.narrative_figures
+    stated = set(f[(f["measure"].astype(str) == ITEMS) & f["report_id"].isin(r["report_id"])]["report_id"])
+    prose = _report_has_prose(ds, r["report_id"].tolist())
+    groups: dict[str, dict[str, list[str]]] = {"has": {}, "missing": {}, "no_text": {}}
+    for _, row in r.iterrows():
+        kind = "has" if row["report_id"] in stated else "missing" if prose[row["report_id"]] else "no_text"
+        groups[kind].setdefault(str(row["agency"]), []).append(str(int(row["year"])) if pd.notna(row["year"]) else "?")
+
+    def listing(d: dict[str, list[str]]) -> str:
+        return P["sep"].join(P["years"].format(agency=a, years=P["year_sep"].join(y)) for a, y in d.items())
+
+    out = [P["coverage"].format(has=listing(groups["has"])) if groups["has"] else P["coverage_none"]]
+    if groups["missing"]:
+        out.append(P["missing"].format(years=listing(groups["missing"])))
+    if groups["no_text"]:
+        out.append(P["no_text"].format(years=listing(groups["no_text"])))
+    return esc(" ".join(out) if lang != "zh" else "".join(out))

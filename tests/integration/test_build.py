@@ -47,6 +47,24 @@ def test_metadata_from_sources_csv(built):
     assert p["source_url"].startswith("https://www.pingtan.gov.cn/") and len(p["sha256"]) == 64
 
 
+def test_text_counts_hold_every_figure_and_what_was_left_out(built):
+    ds = xxgk.load(built)
+    tc, nf = ds.text_counts, ds.narrative_figures
+    key = list(md.TABLES["text_counts"].key)
+    assert not tc.duplicated(key).any() and not nf.duplicated(list(md.TABLES["narrative_figures"].key)).any()
+    attributed = tc[tc["measure"].astype(str) != "other"]
+    joined = nf.merge(attributed, on=key, suffixes=("", "_tc"))
+    assert len(joined) == len(nf) == len(attributed)  # the figures are exactly the attributed count mentions
+    assert (joined["value"] == joined["value_tc"]).all() and (joined["evidence"] == joined["sentence"]).all()
+    seed = ds.report_of("山海关区人民政府办公室", 2023)["report_id"]
+    mine = tc[tc["report_id"] == seed]
+    assert {"other", "items_published"} <= set(mine["measure"].astype(str))
+    assert mine["reason"].notna().all() and (mine["text"].str.len() > 0).all()
+    left = mine[mine["measure"].astype(str) == "other"]
+    assert (left["value"] == 2).any()  # 增设…2个条目: a count, not a figure, kept with its sentence
+    assert xxgk.sql("select count(*) n from text_counts", built)["n"].iloc[0] == len(tc)
+
+
 @pytest.mark.skipif(not gold_files(), reason="../shared/corpus is not present")
 def test_cell_values_equal_gold(built):
     ds = xxgk.load(built)
@@ -176,7 +194,8 @@ def test_rebuild_parses_only_changed_files(tmp_path):
     second = build([raw], out, workers=1, progress=False)
     assert second.parsed == 0 and second.reused == N_BUNDLED
     after = xxgk.load(out)
-    for name in ("reports", "applications", "active_disclosure", "review_litigation", "sections"):
+    for name in ("reports", "applications", "active_disclosure", "review_litigation", "sections", "narrative_figures",
+                 "text_counts"):
         a = getattr(before, name).sort_values(list(md.TABLES[name].key)).reset_index(drop=True)
         b = getattr(after, name).sort_values(list(md.TABLES[name].key)).reset_index(drop=True)
         pd.testing.assert_frame_equal(a, b)

@@ -202,6 +202,7 @@ class Table:
 
 LEVELS = ("province", "city", "county", "district", "township", "department", "other")
 TEMPLATE_VALUES = ("2019", "2021", "mixed")
+NARRATIVE_CHANNELS = ("portal", "disclosure_platform", "new_media", "gazette")
 _RID = Column("report_id", "string", "报告编号", "Stable report id from agency and year (agency_id-year)")
 _VALUE = (
     Column("value", "Float64", "数值", "The cell's number; null when blank, not applicable, ambiguous or missing"),
@@ -279,17 +280,38 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("text", "string", "正文", "Section text"),
     )),
     Table("narrative_figures", "正文数据", "Figures stated in the narrative (sections 一–六): items published by "
-          "channel and category, policy interpretations, messages answered, fees … each with its sentence.",
-          ("report_id", "section", "measure", "channel", "category", "value"), (
+          "channel and category, policy interpretations, messages answered, fees … each with its sentence. "
+          "These are the rows of text_counts attributed to a measure (bench/labelling-guide.md defines them).",
+          ("report_id", "section", "mention"), (
         _RID,
         Column("measure", "category", "指标", "Narrative measure (metadata/narrative_measures.csv)"),
-        Column("value", "Float64", "数值", "The figure as stated"),
-        Column("unit", "string", "单位", "Unit as printed (条, 件, 篇, 个, 元 …)"),
-        Column("channel", "category", "渠道", "Where it was published, when stated",
-               allowed=("portal", "disclosure_platform", "new_media", "gazette")),
-        Column("category", "string", "类别", "Sub-category of a breakdown (其中 …), as printed"),
+        Column("value", "Float64", "数值", "The figure as stated (万 multiplied out: 3.5万条 is 35000)"),
+        Column("unit", "string", "单位", "Counting unit as printed (条, 件, 篇, 个, 元 …); empty when none is printed"),
+        Column("is_approximate", "boolean", "是否约数", "True when printed as an approximation (…余条, 近…, 约…, "
+               "超过…, …多篇, …左右)"),
+        Column("channel", "category", "渠道", "Where it was published, when stated (items and interpretations)",
+               allowed=NARRATIVE_CHANNELS),
+        Column("category", "string", "类别", "Category of a breakdown item (其中 …), as printed"),
         Column("section", "Int64", "章节", "Section number the sentence is in"),
+        Column("mention", "Int64", "序号", "Order of the count mention in its section (joins text_counts)"),
         Column("evidence", "string", "原句", "The sentence the figure came from"),
+    )),
+    Table("text_counts", "正文计数", "Every count stated in the narrative (a number with a counting unit, or a "
+          "statement that no fee was collected), attributed to a narrative measure or to 'other', with the "
+          "reason and the sentence: search it for what the extractor left out.", ("report_id", "section", "mention"), (
+        _RID,
+        Column("section", "Int64", "章节", "Section number the sentence is in"),
+        Column("mention", "Int64", "序号", "Order of the count mention in its section"),
+        Column("text", "string", "原文", "The count as printed, e.g. 7700余条"),
+        Column("value", "Float64", "数值", "Its number (万 multiplied out)"),
+        Column("unit", "string", "单位", "Counting unit as printed; empty when none is printed"),
+        Column("is_approximate", "boolean", "是否约数", "True when printed as an approximation"),
+        Column("measure", "category", "指标", "Narrative measure it was attributed to, or 'other' "
+               "(metadata/narrative_measures.csv)"),
+        Column("channel", "category", "渠道", "Channel, for items and interpretations", allowed=NARRATIVE_CHANNELS),
+        Column("category", "string", "类别", "Category of a breakdown item, as printed"),
+        Column("reason", "string", "依据", "How it was attributed, or why it was left out (e.g. blocked by '阅读')"),
+        Column("sentence", "string", "原句", "The sentence it is in"),
     )),
     Table("errors", "解析失败", "One row per file that could not be parsed.", ("source_file",), (
         Column("source_file", "string", "源文件", "Path of the file, relative to the build input"),
