@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .checks import check_report
 from .document import ReportError
+from .evidence import settle, text_evidence
 from .parse import Report, parse_document
 from .readers import read_bytes, read_file
 
@@ -19,25 +20,29 @@ __version__ = "0.1.0"
 __all__ = ["Report", "ReportError", "parse_file", "parse_bytes", "load", "sql", "build", "__version__"]
 
 
-def _finish(report: Report) -> Report:
+def _finish(report: Report, evidence=()) -> Report:
+    settle(report, text_evidence(report) + list(evidence))
     results, skipped = check_report(report)
     report.checks = results
     report.warnings += skipped
     return report
 
 
-def parse_file(path: str | Path) -> Report:
+def parse_file(path: str | Path, evidence=()) -> Report:
     """Read, parse and check one report file.
+
+    Cells the tables leave open are settled, where possible, by the report's own text and by any
+    further ``evidence`` (:class:`xxgk.evidence.Evidence`, e.g. from the agency's other reports).
 
     Raises:
         ReportError: the file is not a report, is pre-2019, unreadable, or in an unsupported format.
     """
-    return _finish(parse_document(read_file(path)))
+    return _finish(parse_document(read_file(path)), evidence)
 
 
-def parse_bytes(data: bytes, source: str = "<bytes>") -> Report:
+def parse_bytes(data: bytes, source: str = "<bytes>", evidence=()) -> Report:
     """Like :func:`parse_file`, for content already in memory."""
-    return _finish(parse_document(read_bytes(data, source)))
+    return _finish(parse_document(read_bytes(data, source)), evidence)
 
 
 def load(path: str | Path | None = None, **filters):

@@ -41,7 +41,7 @@ FILE_TIMEOUT_S = 60  # a file that takes longer is given up (an errors row), nev
 ROW_GROUP_REPORTS = 1000
 DUCKDB_MEMORY = "256MB"  # DuckDB's cap for the sort and cross-report passes; it spills to disk beyond it
 PA_TYPES = {"string": pa.string(), "Int64": pa.int64(), "Float64": pa.float64(), "category": pa.string(),
-            "boolean": pa.bool_()}
+            "boolean": pa.bool_(), "list[Float64]": pa.list_(pa.float64())}
 
 
 def schema(table: md.Table) -> pa.Schema:
@@ -151,6 +151,12 @@ def process(task: Task) -> dict:
     return out
 
 
+def _cell(cv) -> tuple:
+    """The stored columns of a cell (metadata._VALUE): value, raw, flag, candidates, note, evidence."""
+    cands = None if cv.candidates is None else [None if v is None else float(v) for v in cv.candidates]
+    return cv.value, cv.raw, cv.flag, cands, cv.note, cv.evidence
+
+
 def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
     """The rows of one parsed report for every stored table (report_id is added by the caller)."""
     meta = task.meta
@@ -180,9 +186,9 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
         "flagged_cells_count": flagged, "warnings_count": len(notes), "is_complete": not failed and not unknown,
     }
-    t2 = [(i, m, cv.value, cv.raw, cv.flag, cv.unit) for (i, m), cv in report.table2.items()]
-    t3 = [(r, a, cv.value, cv.raw, cv.flag) for (r, a), cv in report.table3.items()]
-    t4 = [(p, o, cv.value, cv.raw, cv.flag) for (p, o), cv in report.table4.items()]
+    t2 = [(i, m, *_cell(cv), cv.unit) for (i, m), cv in report.table2.items()]
+    t3 = [(r, a, *_cell(cv)) for (r, a), cv in report.table3.items()]
+    t4 = [(p, o, *_cell(cv)) for (p, o), cv in report.table4.items()]
     ck = [(c.rule, c.scope, c.expected, c.actual, c.passed, c.rule.startswith("W"), c.note) for c in checks]
     secs = [(n, s["heading"], s["text"]) for n, s in sorted(report.sections.items())]
     figs = [(f.measure, f.value, f.unit, f.is_approximate, f.channel, f.category, f.section, f.mention, f.evidence)
@@ -569,7 +575,7 @@ def write_datapackage(path: Path) -> None:
 
 def _frictionless(dtype: str) -> str:
     return {"string": "string", "Int64": "integer", "Float64": "number", "category": "string",
-            "boolean": "boolean"}[dtype]
+            "boolean": "boolean", "list[Float64]": "array"}[dtype]
 
 
 def data_dictionary_markdown() -> str:

@@ -45,7 +45,8 @@ YOY_MEASURES = {  # measure → (table, key columns, values)
     "licensing_decisions": ("active_disclosure", {"item": "licensing", "measure": "decisions"}),
     "punishment_decisions": ("active_disclosure", {"item": "punishment", "measure": "decisions"}),
 }
-_PANDAS = {"string": "string", "Int64": "Int64", "Float64": "Float64", "boolean": "boolean", "category": "category"}
+_PANDAS = {"string": "string", "Int64": "Int64", "Float64": "Float64", "boolean": "boolean", "category": "category",
+           "list[Float64]": "object"}
 
 
 def default_path() -> Path:
@@ -80,9 +81,18 @@ def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
         elif c.dtype == "category" and c.allowed:
             extra = [v for v in pd.unique(df[c.name].dropna()) if v not in c.allowed]
             df[c.name] = pd.Categorical(df[c.name], categories=list(c.allowed) + sorted(extra), ordered=True)
+        elif c.dtype == "list[Float64]":
+            df[c.name] = df[c.name].map(_whole_numbers)
         else:
             df[c.name] = df[c.name].astype(_PANDAS[c.dtype])
     return df[table.names]
+
+
+def _whole_numbers(values):
+    """A stored list of candidates as a Python list, whole numbers as int (null: None)."""
+    if values is None or (isinstance(values, float) and np.isnan(values)):
+        return None
+    return [None if v is None or v != v else int(v) if float(v).is_integer() else float(v) for v in values]
 
 
 class Dataset:

@@ -113,7 +113,8 @@ class OpenRow:
             same, values = now[pos]
             if not same:
                 flag = "ambiguous" if self.origin == "run" else "unaligned"
-                out.append(CellValue(None, self.raw, flag, candidates=values, note=note))
+                out.append(CellValue(None, self.raw, flag, candidates=values, note=note,
+                                     evidence="; ".join(self.evidence) or None))  # what narrowed the candidates
                 continue
             # the options agree; take the text of one that prints something here (blank and 0 are both 0)
             piece = next((o[pos] for o in self.options if o[pos] is not None and o[pos] != ""),

@@ -97,8 +97,9 @@ def test_load_columns_and_dtypes_match_dictionary(built):
         assert list(df.columns) == table.names, name
         for c in table.columns:
             dtype = str(df[c.name].dtype)
-            expected = {"string": "string", "Int64": "Int64", "Float64": "Float64", "boolean": "boolean",
-                        "category": "category"}[c.dtype]
+            from xxgk.dataset import _PANDAS
+
+            expected = _PANDAS[c.dtype]
             assert dtype == expected, (name, c.name, dtype)
     assert ds.applications["row"].cat.ordered
     assert list(ds.applications["row"].cat.categories[:2]) == ["new_received", "carried_over"]
@@ -257,6 +258,11 @@ def test_bundled_extracts_match_originals(corpus):
         for t in ("table2", "table3", "table4"):
             for k, cv in getattr(b, t).items():
                 got = getattr(a, t)[k]
+                if cv.evidence and "the report's text" in cv.evidence:
+                    # settled or narrowed by a sentence of the prose, which an extract does not carry: open there,
+                    # with the table's own candidates
+                    assert got.value is None and set(got.candidates) >= set(cv.candidates or [cv.value]), (name, t, k)
+                    continue
                 assert (got.value, got.flag, got.candidates) == (cv.value, cv.flag, cv.candidates), (name, t, k)
         assert (a.template, a.meta["year"], a.meta["agency"]) == (b.template, b.meta["year"], b.meta["agency"])
         compared += 1

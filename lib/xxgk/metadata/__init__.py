@@ -209,6 +209,12 @@ _VALUE = (
     Column("raw", "string", "原文", "The cell's text as printed"),
     Column("flag", "category", "标记", "Why the value needs attention; null when read directly",
            allowed=tuple(FLAGS)),
+    Column("candidates", "list[Float64]", "候选值", "The values the cell could have when the table leaves it open "
+           "(ambiguous, unaligned), or had before evidence settled it (inferred); null otherwise"),
+    Column("note", "string", "说明", "A remark printed with the number, or how the value was read (e.g. a row "
+           "printed with too few cells)"),
+    Column("evidence", "string", "依据", "For inferred cells: what settled them (the report's sentence, the other "
+           "report and what it says)"),
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (
