@@ -35,6 +35,7 @@ from .text import CELL, normalize, to_simplified
 from .values import CellValue, is_value_like, missing, parse_cell
 
 T3_ALL_ROWS = tuple(md.codes_of("table3_row"))
+GRID_FORMATS = ("html", "docx", "pdf")  # formats whose tables keep every cell in its column
 _DIGIT = re.compile(r"[0-9]")
 _ENUM_BEFORE = re.compile(r"(?:[1-9]\.|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)$")
 _ORPHAN = re.compile(r"[0-9]{1,6}")
@@ -272,7 +273,7 @@ def _best(segs: list[Segment], warnings: list[str], table: str) -> dict[str, Seg
 # --- cells from values ----------------------------------------------------------------------
 
 def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[str], table: str, code: str,
-               keys: list, rule=None, padded: bool = True) -> list[CellValue] | OpenRow:
+               keys: list, rule=None, padded: bool = True, grid: bool = False) -> list[CellValue] | OpenRow:
     """Cells of a row printed with its cells separated; an open row when their count is not the template's.
 
     Surplus *empty* cells are merged-cell pipes (padding to the table's grid, an empty label column of a
@@ -281,6 +282,9 @@ def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[st
     values) allows only one of them; then the row is read as printed. Otherwise, or when the row is wider
     than the table's other rows (``padded`` False: a cell too many, not padding), or when the surplus is
     not all empty, the row is open: every alignment is kept and the cells are flagged ``unaligned``.
+
+    In a real table grid (``grid``: HTML, Word, PDF ruling lines) every cell keeps its column, so empty
+    cells after the row's values are merged-cell padding: they go first, when the row's rule allows.
     """
     n = len(kinds)
     if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) for c in cells):
@@ -289,6 +293,10 @@ def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[st
     if len(printed) == n:
         return [parse_cell(t, k) for t, k in zip(printed, kinds, strict=True)]
     surplus = len(printed) - n
+    if grid and surplus > 0 and padded and all(c == "" for c in printed[n:]):
+        out = [parse_cell(t, k) for t, k in zip(printed[:n], kinds, strict=True)]
+        if rule is None or any(cv.flag == "invalid" for cv in out) or rule([cv.number for cv in out]):
+            return out
     empties = [i for i, c in enumerate(printed) if c == ""]
     if surplus > 0 and padded and len(empties) >= surplus and math.comb(len(empties), surplus) <= 500:
         readings: dict[tuple, list[CellValue]] = {}
@@ -296,9 +304,9 @@ def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[st
             cvs = [parse_cell(c, k) for c, k in zip((c for i, c in enumerate(printed) if i not in drop), kinds,
                                                     strict=True)]
             readings.setdefault(tuple(cv.number for cv in cvs), cvs)
-        fits = [cvs for cvs in readings.values()
-                if rule is None or any(cv.flag == "invalid" for cv in cvs) or rule([cv.number for cv in cvs])]
-        if len(fits) == 1 and (len(readings) == 1 or rule is not None):
+        sound = [cvs for cvs in readings.values() if not any(cv.flag == "invalid" for cv in cvs)]
+        fits = [cvs for cvs in sound if rule is None or rule([cv.number for cv in cvs])]
+        if len(fits) == 1 and (len(sound) == 1 or rule is not None):
             return fits[0]  # the same numbers whichever empty cells are the surplus, or the only ones the rule allows
     return unaligned_row(table, code, tuple(keys), kinds, printed, where, warnings)
 
@@ -420,7 +428,7 @@ def detect_template(text: str, regions: Regions, year: int | None) -> tuple[str,
 # --- the three tables -----------------------------------------------------------------------
 
 def parse_table2(region: str | None, template: str, warnings: list[str],
-                 open_rows: dict | None = None) -> dict:
+                 open_rows: dict | None = None, grid: bool = False) -> dict:
     """Table 2 cells of a template from its region (all ``missing`` when there is no region); rows the
     text leaves open are added to ``open_rows``."""
     layout = md.table2_layout(template)
@@ -447,7 +455,8 @@ def parse_table2(region: str | None, template: str, warnings: list[str],
         if seg is None:
             res: list[CellValue] | OpenRow = [missing() for _ in kinds]
         elif seg.kind == "cells":
-            res = _separated(seg.values, kinds, where, warnings, "table2", item, keys, padded=seg.width <= width)
+            res = _separated(seg.values, kinds, where, warnings, "table2", item, keys, padded=seg.width <= width,
+                             grid=grid)
         elif seg.kind == "run":
             opts, _ = _candidates(seg.values, kinds)
             res = (not opts and short_run_row("table2", item, tuple(keys), kinds, seg.values, where, warnings)) \
@@ -478,7 +487,8 @@ def _r3(option: tuple[str, ...]) -> bool:
     return int(option[6]) == sum(int(x) for x in option[:6])
 
 
-def parse_table3(region: str | None, template: str, warnings: list[str], open_rows: dict | None = None) -> dict:
+def parse_table3(region: str | None, template: str, warnings: list[str], open_rows: dict | None = None,
+                 grid: bool = False) -> dict:
     """Table 3 cells (rows × 7 applicant columns) of a template from its region; rows the text leaves
     open are added to ``open_rows``."""
     open_rows = {} if open_rows is None else open_rows
@@ -519,7 +529,7 @@ def parse_table3(region: str | None, template: str, warnings: list[str], open_ro
             if kind == "cells":
                 seg = best.get(code)
                 padded = placed or seg is None or seg.width <= width
-                res = _separated(vals, kinds, where, warnings, "table3", code, keys, _r3_values, padded)
+                res = _separated(vals, kinds, where, warnings, "table3", code, keys, _r3_values, padded, grid)
                 if isinstance(res, OpenRow):
                     if placed:
                         res.notes.append("printed without its label, placed by order")
@@ -687,7 +697,7 @@ def _r4_partial(acc: list[str]) -> bool:
     return int(g[4]) == sum(int(x) for x in g[:4])
 
 
-def parse_table4(region: str | None, warnings: list[str], open_rows: dict | None = None) -> dict:
+def parse_table4(region: str | None, warnings: list[str], open_rows: dict | None = None, grid: bool = False) -> dict:
     """Table 4's 15 cells (3 proceedings × 5 outcomes) from its region; an open row goes to ``open_rows``."""
     open_rows = {} if open_rows is None else open_rows
     keys = [(p, o) for p in md.TABLE4_PROCEEDINGS for o in md.TABLE4_OUTCOMES]
@@ -702,7 +712,7 @@ def parse_table4(region: str | None, warnings: list[str], open_rows: dict | None
             cells_text += r
             if len(cells_text) >= 15:
                 break
-        res = _separated(cells_text, kinds, "table4", warnings, "table4", "table4", keys, _r4_values)
+        res = _separated(cells_text, kinds, "table4", warnings, "table4", "table4", keys, _r4_values, grid=grid)
         if isinstance(res, OpenRow) and not res.keep(lambda o, r=res: _r4_values(r.numbers(o))):
             warnings.append("table4: no alignment of the printed cells satisfies R4")
     else:
@@ -755,9 +765,10 @@ def parse_document(doc: Document) -> Report:
         return text[span[0]:span[1]] if span else None
 
     open_rows: dict = {}
-    t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings, open_rows)
-    t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings, open_rows)
-    t4 = parse_table4(cut(regions.t4), warnings, open_rows)
+    grid = doc.format in GRID_FORMATS
+    t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings, open_rows, grid)
+    t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings, open_rows, grid)
+    t4 = parse_table4(cut(regions.t4), warnings, open_rows, grid)
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
     return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,
                   open_rows=open_rows)

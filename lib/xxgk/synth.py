@@ -133,18 +133,18 @@ def _noisy_label(text: str, noise: random.Random | None, fmt: str) -> str:
     return text
 
 
-def _reshaped(cells: list[str], rng: random.Random | None, subtotal: int | None = None) -> list[str]:
+def _reshaped(cells: list[str], rng: random.Random | None, subtotal: int | None = None, grid: bool = False) -> list[str]:
     """A row's value cells with one dropped or one extra now and then, as PDF extraction and third-party
     tools leave them: a cell lost (PDF extraction drops empty cells, sometimes others), an empty cell too
-    many (merged cells, padding), or (Table 3, ``subtotal`` given) a 法人或其他组织 小计 column that some
-    tools add after 自然人 or before 总计."""
+    many (merged cells, padding; not in a real table ``grid``, which keeps cells in their columns), or
+    (Table 3, ``subtotal`` given) a 法人或其他组织 小计 column that some tools add after 自然人 or before 总计."""
     if rng is None:
         return cells
     r = rng.random()
     if r < 0.12 and len(cells) > 1:
         i = rng.randrange(len(cells))
         return cells[:i] + cells[i + 1:]
-    if r < 0.22:
+    if r < 0.22 and not grid:  # a real table grid keeps its cells in their columns
         i = rng.randrange(len(cells) + 1)
         return cells[:i] + [""] + cells[i:]
     if r < 0.3 and subtotal is not None:
@@ -164,7 +164,7 @@ def table_rows(rep: SynthReport, noise: random.Random | None = None, fmt: str = 
     t = rep.template
     val = lambda text: _noisy_value(text, noise, fmt)  # noqa: E731
     lab = lambda text: _noisy_label(text, noise, fmt)  # noqa: E731
-    shape = lambda cells, sub=None: _reshaped(cells, reshape, sub)  # noqa: E731
+    shape = lambda cells, sub=None: _reshaped(cells, reshape, sub, fmt in ("html", "docx", "pdf"))  # noqa: E731
     t2: list[list[str]] = []
     for item, measures in md.table2_layout(t):
         if item in _T2_CAPTION:

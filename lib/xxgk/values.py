@@ -83,6 +83,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         value = _num(digits)
         if sign == "-":
             value = -value
+        if kind in ("count", "signed") and (unit or isinstance(value, float)):
+            return CellValue(None, raw, "invalid", note="not a whole count")
         cv = CellValue(value, raw)
         if kind == "money":
             if unit:
