@@ -40,13 +40,15 @@ SKIP_NAMES = {"sources.csv", "agencies.csv", "README.md", "readme.md", "LICENSE"
 FILE_TIMEOUT_S = 60  # a file that takes longer is given up (an errors row), never a hang
 ROW_GROUP_REPORTS = 1000
 DUCKDB_MEMORY = "256MB"  # DuckDB's cap for the sort and cross-report passes; it spills to disk beyond it
-PA_TYPES = {"string": pa.string(), "Int64": pa.int64(), "Float64": pa.float64(), "category": pa.string(),
-            "boolean": pa.bool_(), "list[Float64]": pa.list_(pa.float64())}
+def arrow_type(dtype: str) -> pa.DataType:
+    """The Arrow type of a metadata dtype (metadata.DTYPES)."""
+    name = md.DTYPES[dtype][1]
+    return pa.list_(pa.type_for_alias(name[5:-1])) if name.startswith("list<") else pa.type_for_alias(name)
 
 
 def schema(table: md.Table) -> pa.Schema:
     """The Arrow schema of a stored table, from the metadata."""
-    return pa.schema([pa.field(c.name, PA_TYPES[c.dtype]) for c in table.columns])
+    return pa.schema([pa.field(c.name, arrow_type(c.dtype)) for c in table.columns])
 
 
 @cache
@@ -151,10 +153,17 @@ def process(task: Task) -> dict:
     return out
 
 
-def _cell(cv) -> tuple:
-    """The stored columns of a cell (metadata._VALUE): value, raw, flag, candidates, note, evidence."""
+def _cell(cv, money: bool | None = None) -> tuple:
+    """The stored columns of a cell (metadata._VALUE): value, raw, flag, candidates, note, evidence, and for
+    Table 2 (``money`` not None) the amount."""
     cands = None if cv.candidates is None else [None if v is None else float(v) for v in cv.candidates]
-    return cv.value, cv.raw, cv.flag, cands, cv.note, cv.evidence
+    value = None if money or cv.value is None else int(cv.value)
+    row = (value, cv.raw, cv.flag, cands, cv.note, cv.evidence)
+    return row if money is None else row + (float(cv.value) if money and cv.value is not None else None,)
+
+
+def _whole(v) -> int | None:
+    return None if v is None else int(round(v))
 
 
 def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
@@ -186,10 +195,12 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
         "flagged_cells_count": flagged, "warnings_count": len(notes), "is_complete": not failed and not unknown,
     }
-    t2 = [(i, m, *_cell(cv), cv.unit) for (i, m), cv in report.table2.items()]
+    money = md.table2_money_measures()
+    t2 = [(i, m, *_cell(cv, m in money), cv.unit) for (i, m), cv in report.table2.items()]
     t3 = [(r, a, *_cell(cv)) for (r, a), cv in report.table3.items()]
     t4 = [(p, o, *_cell(cv)) for (p, o), cv in report.table4.items()]
-    ck = [(c.rule, c.scope, c.expected, c.actual, c.passed, c.rule.startswith("W"), c.note) for c in checks]
+    ck = [(c.rule, c.scope, _whole(c.expected), _whole(c.actual), c.passed, c.rule.startswith("W"), c.note)
+          for c in checks]
     secs = [(n, s["heading"], s["text"]) for n, s in sorted(report.sections.items())]
     figs = [(f.measure, f.value, f.unit, f.is_approximate, f.channel, f.category, f.section, f.mention, f.evidence)
             for f in report.figures]
@@ -574,8 +585,7 @@ def write_datapackage(path: Path) -> None:
 
 
 def _frictionless(dtype: str) -> str:
-    return {"string": "string", "Int64": "integer", "Float64": "number", "category": "string",
-            "boolean": "boolean", "list[Float64]": "array"}[dtype]
+    return md.DTYPES[dtype][2]
 
 
 def data_dictionary_markdown() -> str:

@@ -45,8 +45,7 @@ YOY_MEASURES = {  # measure → (table, key columns, values)
     "licensing_decisions": ("active_disclosure", {"item": "licensing", "measure": "decisions"}),
     "punishment_decisions": ("active_disclosure", {"item": "punishment", "measure": "decisions"}),
 }
-_PANDAS = {"string": "string", "Int64": "Int64", "Float64": "Float64", "boolean": "boolean", "category": "category",
-           "list[Float64]": "object"}
+_PANDAS = {dtype: pandas for dtype, (pandas, _, _) in md.DTYPES.items()}
 
 
 def default_path() -> Path:

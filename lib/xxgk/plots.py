@@ -158,7 +158,7 @@ def publication_volumes(ds, report_id: str, lang: str = "zh") -> Figure:
         ax.set_yticks(y, names, fontsize=8)
         _bar_labels(ax, bars, vals, sus)
         ax.set_xlabel(t("count", lang))
-    fee = df[df["measure"] == "amount_10k_yuan"]["value"]
+    fee = df[df["measure"] == "amount_10k_yuan"]["amount"]
     fee_txt = ""
     if len(fee) and pd.notna(fee.iloc[0]):
         fee_txt = (f"；行政事业性收费 {fee.iloc[0]:,.4g} 万元" if lang == "zh"

@@ -75,6 +75,12 @@ class Measure:
 
 
 @cache
+def table2_money_measures() -> frozenset[str]:
+    """Table 2 measures that are amounts of money, not counts (stored in ``amount``, not ``value``)."""
+    return frozenset(r["measure"] for r in _read("table2_layout.csv") if r["kind"] in ("amount", "money"))
+
+
+@cache
 def table2_layout(template: str) -> tuple[tuple[str, tuple[Measure, ...]], ...]:
     """Table 2 rows of a template in print order, each with its measures in column order."""
     out: dict[str, list[Measure]] = {}
@@ -163,6 +169,16 @@ ATTENTION_FLAGS: tuple[str, ...] = FLAG_GROUPS["derived"] + FLAG_GROUPS["unknown
 
 # --- the dataset ---------------------------------------------------------------------------
 
+DTYPES: dict[str, tuple[str, str, str]] = {  # dtype → (pandas dtype, Arrow type, Frictionless type)
+    "string": ("string", "string", "string"),
+    "Int64": ("Int64", "int64", "integer"),
+    "Float64": ("Float64", "float64", "number"),
+    "boolean": ("boolean", "bool", "boolean"),
+    "category": ("category", "string", "string"),
+    "list[Float64]": ("object", "list<float64>", "array"),
+}
+
+
 @dataclass(frozen=True)
 class Column:
     """A dataset column: name, dtype (pandas), unit, Chinese label, English description, allowed values."""
@@ -205,7 +221,8 @@ TEMPLATE_VALUES = ("2019", "2021", "mixed")
 NARRATIVE_CHANNELS = ("portal", "disclosure_platform", "new_media", "gazette")
 _RID = Column("report_id", "string", "报告编号", "Stable report id from agency and year (agency_id-year)")
 _VALUE = (
-    Column("value", "Float64", "数值", "The cell's number; null when blank, not applicable, ambiguous or missing"),
+    Column("value", "Int64", "数值", "The cell's count; null when blank, not applicable, open (ambiguous, unaligned), "
+           "missing, or an amount (Table 2 fees and procurement: see amount)", unit="件/项"),
     Column("raw", "string", "原文", "The cell's text as printed"),
     Column("flag", "category", "标记", "Why the value needs attention; null when read directly",
            allowed=tuple(FLAGS)),
@@ -251,7 +268,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("item", "category", "信息内容", "Table 2 row code (codes.csv table2)"),
         Column("measure", "category", "指标", "Table 2 column code (codes.csv table2_measure)"),
         *_VALUE,
-        Column("unit", "string", "单位", "Unit of the value (件, 项, 万元, or as printed for procurement)"),
+        Column("amount", "Float64", "金额", "The amount of the money measures (2021 行政事业性收费 in 万元; 2019 采购总金额 "
+               "as printed, see unit); null for the counts"),
+        Column("unit", "string", "单位", "Unit of the value or amount (件, 项, 万元, or as printed for procurement)"),
     )),
     Table("applications", "收到和处理政府信息公开申请情况（表三）",
           "Table 3, long form: one row per row × applicant column.", ("report_id", "row", "applicant"), (
@@ -272,8 +291,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _RID,
         Column("rule", "category", "规则", "Rule id (R1–R4, R6 per report; W1, W_IN_FORCE, W4 across reports)"),
         Column("scope", "string", "范围", "Where the rule applies, e.g. table3.natural_person"),
-        Column("expected", "Float64", "应为", "Value implied by the rule"),
-        Column("actual", "Float64", "实为", "Value printed"),
+        Column("expected", "Int64", "应为", "Value implied by the rule (a count)"),
+        Column("actual", "Int64", "实为", "Value printed (a count)"),
         Column("is_passed", "boolean", "是否通过", "True when expected equals actual"),
         Column("is_warning", "boolean", "是否仅为提示", "True for soft cross-report checks (warnings, not errors)"),
         Column("note", "string", "说明", "Context, e.g. a blank total or the other year compared"),
@@ -332,10 +351,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _RID,
         Column("agency", "string", "机关名称", "Canonical agency name"),
         Column("year", "Int64", "报告年度", "Report year"),
-        Column("total_processed_count", "Float64", "办理总数", "（七）总计, 总计 column", unit="件"),
+        Column("total_processed_count", "Int64", "办理总数", "（七）总计, 总计 column", unit="件"),
         *[c for g, zh in (("granted", "予以公开"), ("partially_granted", "部分公开"), ("denied", "不予公开"),
                           ("unable", "无法提供"), ("not_processed", "不予处理"), ("other", "其他处理"))
-          for c in (Column(f"{g}_count", "Float64", zh, f"Applications {g.replace('_', ' ')} (总计 column)", unit="件"),
+          for c in (Column(f"{g}_count", "Int64", zh, f"Applications {g.replace('_', ' ')} (总计 column)", unit="件"),
                     Column(f"{g}_pct", "Float64", f"{zh}占比", f"{g.replace('_', ' ')} as % of total_processed",
                            unit="%"))],
         Column("has_flagged_cells", "boolean", "含标记单元格", "True when any Table 3 cell of the report is "
@@ -348,16 +367,16 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _RID,
         Column("agency", "string", "机关名称", "Canonical agency name"),
         Column("year", "Int64", "报告年度", "Report year"),
-        Column("new_received_count", "Float64", "新收申请总数", "一、本年新收 (总计)", unit="件"),
-        Column("natural_person_count", "Float64", "自然人", "New applications from natural persons", unit="件"),
-        Column("legal_person_count", "Float64", "法人或其他组织", "New applications from the five organisation "
+        Column("new_received_count", "Int64", "新收申请总数", "一、本年新收 (总计)", unit="件"),
+        Column("natural_person_count", "Int64", "自然人", "New applications from natural persons", unit="件"),
+        Column("legal_person_count", "Int64", "法人或其他组织", "New applications from the five organisation "
                "columns together", unit="件"),
         Column("natural_person_pct", "Float64", "自然人占比", "natural persons as % of new applications", unit="%"),
-        Column("commercial_count", "Float64", "商业企业", "From commercial enterprises", unit="件"),
-        Column("research_count", "Float64", "科研机构", "From research institutions", unit="件"),
-        Column("social_org_count", "Float64", "社会公益组织", "From public-interest organisations", unit="件"),
-        Column("legal_service_count", "Float64", "法律服务机构", "From legal service organisations", unit="件"),
-        Column("other_org_count", "Float64", "其他", "From other organisations", unit="件"),
+        Column("commercial_count", "Int64", "商业企业", "From commercial enterprises", unit="件"),
+        Column("research_count", "Int64", "科研机构", "From research institutions", unit="件"),
+        Column("social_org_count", "Int64", "社会公益组织", "From public-interest organisations", unit="件"),
+        Column("legal_service_count", "Int64", "法律服务机构", "From legal service organisations", unit="件"),
+        Column("other_org_count", "Int64", "其他", "From other organisations", unit="件"),
     ), derived=True),
     Table("review_litigation_rates", "复议诉讼纠错率", "Per report and proceeding: cases, results and the "
           "correction rate (corrected as % of concluded cases).", ("report_id", "proceeding"), (
@@ -366,11 +385,11 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("year", "Int64", "报告年度", "Report year"),
         Column("proceeding", "category", "程序", "review, litigation_direct, litigation_after_review, or "
                "litigation (the two litigation groups together)"),
-        Column("total_count", "Float64", "总计", "Cases (总计)", unit="件"),
-        Column("upheld_count", "Float64", "结果维持", "Upheld", unit="件"),
-        Column("corrected_count", "Float64", "结果纠正", "Corrected", unit="件"),
-        Column("other_count", "Float64", "其他结果", "Other result", unit="件"),
-        Column("pending_count", "Float64", "尚未审结", "Pending", unit="件"),
+        Column("total_count", "Int64", "总计", "Cases (总计)", unit="件"),
+        Column("upheld_count", "Int64", "结果维持", "Upheld", unit="件"),
+        Column("corrected_count", "Int64", "结果纠正", "Corrected", unit="件"),
+        Column("other_count", "Int64", "其他结果", "Other result", unit="件"),
+        Column("pending_count", "Int64", "尚未审结", "Pending", unit="件"),
         Column("correction_pct", "Float64", "纠错率", "corrected / (upheld + corrected + other) × 100; null when "
                "no case was concluded", unit="%"),
         Column("per_100_applications", "Float64", "每百件申请", "cases per 100 applications handled "
@@ -382,9 +401,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("agency", "string", "机关名称", "Canonical agency name"),
         Column("year", "Int64", "报告年度", "Report year"),
         Column("measure", "category", "指标", "One of the measures listed in xxgk.dataset.YOY_MEASURES"),
-        Column("value", "Float64", "本年", "This year's value"),
-        Column("previous_value", "Float64", "上年", "The previous year's value (null when that year is missing)"),
-        Column("change", "Float64", "变化", "value − previous_value"),
+        Column("value", "Int64", "本年", "This year's value (a count)"),
+        Column("previous_value", "Int64", "上年", "The previous year's value (null when that year is missing)"),
+        Column("change", "Int64", "变化", "value − previous_value"),
         Column("change_pct", "Float64", "变化率", "change as % of previous_value", unit="%"),
     ), derived=True),
 )}
