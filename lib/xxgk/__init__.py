@@ -15,8 +15,10 @@ from .document import ReportError
 from .evidence import settle, text_evidence
 from .parse import Report, parse_document
 from .readers import read_bytes, read_file
+from .style import install as _style
 
 __version__ = "0.1.0"
+_style()  # Chinese in any chart drawn after `import xxgk` (applied when matplotlib is imported)
 __all__ = ["Report", "ReportError", "parse_file", "parse_bytes", "load", "sql", "build", "__version__"]
 
 

@@ -602,8 +602,18 @@ def data_dictionary_markdown() -> str:
             desc = c.description + (f" Allowed: {', '.join(c.allowed)}." if c.allowed else "")
             lines.append(f"| `{c.name}` | {c.dtype} | {c.unit or ''} | {c.label_zh} | {desc} |")
         lines.append("")
-    lines += ["## Cell flags", "", "| flag | meaning |", "|---|---|"]
-    lines += [f"| `{k}` | {v} |" for k, v in md.FLAGS.items()]
+    lines += ["## Cell flags", "", "| flag | 中文 | English | meaning |", "|---|---|---|---|"]
+    lines += [f"| `{k}` | {md.FLAG_LABELS[k][0]} | {md.FLAG_LABELS[k][1]} | {v} |" for k, v in md.FLAGS.items()]
+    kinds = {"table2": "Table 2 rows (`item`)", "table2_measure": "Table 2 columns (`measure`)",
+             "table3_row": "Table 3 rows (`row`)", "table3_applicant": "Table 3 columns (`applicant`)",
+             "table4_proceeding": "Table 4 groups (`proceeding`)", "table4_outcome": "Table 4 columns (`outcome`)"}
+    lines += ["", "## Codes", "", "Every code of the three tables (`lib/xxgk/metadata/codes.csv`, the contract), with its "
+              "labels; in the tidy table they are `row` and `column`.", ""]
+    for kind, title in kinds.items():
+        lines += [f"### {title}", "", "| code | 中文 | English | templates |", "|---|---|---|---|"]
+        lines += [f"| `{c.code}` | {c.label_zh} | {c.label_en} | {', '.join(c.templates)} |"
+                  for c in md.codes() if c.table == kind]
+        lines.append("")
     lines += ["", "## Rules", "", "| rule | what it says |", "|---|---|"]
     from .checks import RULES
 

@@ -24,6 +24,8 @@ CODE_COLUMNS = {  # column → kind of codes.csv, for ordered categoricals and l
     "item": "table2", "measure": "table2_measure", "row": "table3_row", "applicant": "table3_applicant",
     "proceeding": "table4_proceeding", "outcome": "table4_outcome",
 }
+TIDY_TABLES = {"active_disclosure": ("item", "measure"), "applications": ("row", "applicant"),
+               "review_litigation": ("proceeding", "outcome")}
 OUTCOME_GROUPS = {  # derived outcome group → Table 3 rows
     "granted": ("granted",),
     "partially_granted": ("partially_granted",),
@@ -87,6 +89,11 @@ def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
     return df[table.names]
 
 
+def _short(label: str) -> str:
+    """A code's label without the annotation in brackets (codes.csv: '行政规范性文件 (2019: 规范性文件)')."""
+    return label.split(" (")[0]
+
+
 def _whole_numbers(values):
     """A stored list of candidates as a Python list, whole numbers as int (null: None)."""
     if values is None or (isinstance(values, float) and np.isnan(values)):
@@ -127,6 +134,41 @@ class Dataset:
             if col in out:
                 out[f"{col}_label"] = out[col].astype("object").map(lambda c, k=kind: labels.get((k, c), c))
         return out
+
+    def tidy(self, lang: str = "zh") -> pd.DataFrame:
+        """Every cell of the three tables in one long frame, with agency, level, region, year, template and
+        the labels of every code in Chinese (``zh``) or English (``en``) (see docs/data-dictionary.md, ``tidy``).
+
+        Example: ``ds.tidy().query("row == 'new_received' and column == 'total'")``.
+        """
+        labels = md.labels(lang)
+        flag_labels = {k: v[0 if lang == "zh" else 1] for k, v in md.FLAG_LABELS.items()}
+        names = {t: (md.TABLES[t].label_zh if lang == "zh" else md.TABLES[t].description.split(",")[0])
+                 for t in TIDY_TABLES}
+        parts, rows, cols = [], [], []
+        for table, (k1, k2) in TIDY_TABLES.items():
+            df = getattr(self, table).rename(columns={k1: "row", k2: "column"})
+            kind1, kind2 = CODE_COLUMNS[k1], CODE_COLUMNS[k2]
+            rows += [c for c in df["row"].cat.categories if c not in rows]
+            cols += [c for c in df["column"].cat.categories if c not in cols]
+            df = df.assign(table=table, table_label=names[table],
+                           row_label=df["row"].astype("object").map(lambda c, k=kind1: _short(labels.get((k, c), c))),
+                           column_label=df["column"].astype("object").map(
+                               lambda c, k=kind2: _short(labels.get((k, c), c))),
+                           row=df["row"].astype("object"), column=df["column"].astype("object"))
+            parts.append(df)
+        out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=md.TABLES["tidy"].names)
+        rep = self.reports[["report_id", "agency_id", "agency", "level", "region", "year", "template"]]
+        out = out.merge(rep, on="report_id", how="left")
+        out["flag_label"] = out["flag"].astype("object").map(flag_labels)
+        out["table"] = pd.Categorical(out["table"], categories=list(TIDY_TABLES), ordered=True)
+        out["row"] = pd.Categorical(out["row"], categories=rows, ordered=True)
+        out["column"] = pd.Categorical(out["column"], categories=cols, ordered=True)
+        t = md.TABLES["tidy"]
+        for c in t.columns:
+            if c.name not in ("table", "row", "column"):
+                out[c.name] = _typed(out[[c.name]].copy(), md.Table(t.name, "", "", (), (c,)))[c.name]
+        return out[t.names].sort_values(["report_id", "table", "row", "column"], kind="stable").reset_index(drop=True)
 
     def wide(self, table: str = "applications", value: str = "value") -> pd.DataFrame:
         """A stored long table pivoted wide: one row per report and row/item, one column per applicant/measure."""

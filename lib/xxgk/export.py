@@ -82,3 +82,90 @@ def summary(report: Report) -> str:
     for w in report.warnings[:10]:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+# --- the dataset as files for spreadsheets and other tools -------------------------------------
+
+EXPORT_TABLES = ("reports", "tidy", "active_disclosure", "applications", "review_litigation", "checks",
+                 "narrative_figures")
+FORMATS = ("csv", "xlsx", "parquet")
+
+
+def _frames(ds, lang: str) -> dict:
+    return {name: ds.tidy(lang) if name == "tidy" else getattr(ds, name) for name in EXPORT_TABLES}
+
+
+def _plain(df):
+    """A frame for text formats: lists of candidates as '8; 88; 885', everything else as it is."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(lambda v: isinstance(v, list)).any():
+            out[col] = out[col].map(lambda v: "; ".join("" if x is None else str(x) for x in v)
+                                    if isinstance(v, list) else v)
+    return out
+
+
+def _header(table: str, column: str, lang: str) -> str:
+    from . import metadata as md
+
+    t = md.TABLES.get(table)
+    col = next((c for c in t.columns if c.name == column), None) if t else None
+    if col is None:
+        return column
+    label = col.label_zh if lang == "zh" else col.description.split(";")[0].split(" (")[0]
+    return f"{label} ({column})" if lang == "zh" else column
+
+
+def export_dataset(ds, out, fmt: str = "csv", lang: str = "zh") -> list:
+    """Write a Dataset's tables for people and tools: ``csv`` (UTF-8 with a BOM, so Excel opens it),
+    ``xlsx`` (one sheet per table, labelled headers, the header row frozen) or ``parquet``.
+
+    Files are written under a temporary name and renamed when complete. Returns the paths written.
+    """
+    import os
+    from pathlib import Path
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    frames = _frames(ds, lang)
+    written = []
+    if fmt == "xlsx":
+        path = out / "xxgk.xlsx"
+        part = path.with_name(path.name + ".part")
+        _write_xlsx(frames, part, lang)
+        os.replace(part, path)
+        return [path]
+    for name, df in frames.items():
+        path = out / f"{name}.{fmt}"
+        part = path.with_name(path.name + ".part")
+        if fmt == "csv":
+            _plain(df).to_csv(part, index=False, encoding="utf-8-sig")
+        else:
+            df.to_parquet(part, index=False)
+        os.replace(part, path)
+        written.append(path)
+    return written
+
+
+def _write_xlsx(frames: dict, path, lang: str) -> None:
+    import pandas as pd
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        for name, df in frames.items():
+            plain = _plain(df)
+            for col in plain.columns:  # Excel has no categories or nullable integers
+                if isinstance(plain[col].dtype, pd.CategoricalDtype):
+                    plain[col] = plain[col].astype("object")
+            plain.columns = [_header(name, c, lang) for c in df.columns]
+            plain.to_excel(xw, sheet_name=name[:31], index=False)
+            ws = xw.sheets[name[:31]]
+            ws.freeze_panes = "A2"
+            for k, col in enumerate(plain.columns, start=1):
+                ws.cell(row=1, column=k).font = Font(bold=True)
+                ws.cell(row=1, column=k).alignment = Alignment(wrap_text=True, vertical="top")
+                width = max([len(str(col))] + [len(str(v)) for v in plain.iloc[:200, k - 1].tolist()])
+                ws.column_dimensions[get_column_letter(k)].width = min(60, max(8, width * 1.6))

@@ -157,6 +157,12 @@ FLAGS: dict[str, str] = {
     "unit_unknown": "money printed without a unit where the header gives none (2019 采购总金额)",
     "invalid": "cell text is not a number; value null, the text kept in raw",
 }
+FLAG_LABELS: dict[str, tuple[str, str]] = {  # flag → (中文, English), for pages, exports and the tidy table
+    "blank": ("空白", "blank"), "na": ("不适用", "not applicable"), "recovered": ("已恢复", "recovered"),
+    "ambiguous": ("无法唯一确定", "ambiguous"), "unaligned": ("列数不符", "unaligned"), "inferred": ("据旁证确定", "inferred"),
+    "note": ("带注释", "with a note"), "missing": ("未列出", "not printed"), "unread": ("未读到数值", "no value read"),
+    "unit_unknown": ("单位不明", "unit unknown"), "invalid": ("无法识别", "not a number"),
+}
 FLAG_GROUPS: dict[str, tuple[str, ...]] = {  # what a flag says about the value, for counts and filters
     "zero": ("blank", "na"),  # printed as nothing or n/a: value null, counted as 0
     "absent": ("missing", "unread"),  # nothing read for the cell
@@ -394,6 +400,28 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                "no case was concluded", unit="%"),
         Column("per_100_applications", "Float64", "每百件申请", "cases per 100 applications handled "
                "(total_processed)", unit="per 100"),
+    ), derived=True),
+    Table("tidy", "全部单元格", "One row per cell of the three tables, with the report's agency and year and the "
+          "labels of every code in the chosen language (Dataset.tidy(lang)); the form to filter, pivot and export.",
+          ("report_id", "table", "row", "column"), (
+        _RID,
+        Column("agency_id", "string", "机关编号", "Stable agency id"),
+        Column("agency", "string", "机关名称", "Canonical agency name"),
+        Column("level", "category", "行政层级", "Administrative level of the agency", allowed=LEVELS),
+        Column("region", "string", "地区", "Region of the agency"),
+        Column("year", "Int64", "报告年度", "Report year"),
+        Column("template", "category", "模板版本", "Template version", allowed=TEMPLATE_VALUES),
+        Column("table", "category", "表", "active_disclosure (Table 2), applications (Table 3) or review_litigation "
+               "(Table 4)", allowed=("active_disclosure", "applications", "review_litigation")),
+        Column("table_label", "string", "表名", "The table's name in the chosen language"),
+        Column("row", "category", "行", "Table 2 item, Table 3 row or Table 4 proceeding (codes.csv)"),
+        Column("row_label", "string", "行名", "The row's label in the chosen language"),
+        Column("column", "category", "列", "Table 2 measure, Table 3 applicant or Table 4 outcome (codes.csv)"),
+        Column("column_label", "string", "列名", "The column's label in the chosen language"),
+        *_VALUE,
+        Column("amount", "Float64", "金额", "Table 2 money measures (see active_disclosure.amount)"),
+        Column("unit", "string", "单位", "Unit of the value or amount (Table 2)"),
+        Column("flag_label", "string", "标记说明", "The flag in the chosen language"),
     ), derived=True),
     Table("year_over_year", "同比变化", "Per agency, year and measure: the value, the previous year's and the "
           "change.", ("agency_id", "year", "measure"), (
