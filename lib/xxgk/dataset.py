@@ -26,6 +26,26 @@ CODE_COLUMNS = {  # column → kind of codes.csv, for ordered categoricals and l
 }
 TIDY_TABLES = {"active_disclosure": ("item", "measure"), "applications": ("row", "applicant"),
                "review_litigation": ("proceeding", "outcome")}
+# The Table 3 总计 column as every analysis uses it: a 总计 printed blank or '/' is the sum of the six applicant
+# columns (when they hold something and none is open); the one definition, run by DuckDB over the Parquet
+# files (comparison) and over the loaded frame (Dataset.totals).
+OPEN_CELL_SQL = "(value is null and (flag in ('ambiguous', 'invalid') or candidates is not null))"
+
+
+def totals_sql(source: str = "applications") -> str:
+    """The query of :attr:`Dataset.totals` over a relation with the columns of ``applications``."""
+    return f"""
+    select report_id, row,
+           case when not total_blank then printed_count
+                when columns_open then null else coalesce(columns_sum, 0) end as total_count,
+           printed_count,
+           total_blank and not columns_open and coalesce(columns_sum, 0) > 0 as is_from_columns
+    from (select report_id, row,
+                 max(case when applicant = 'total' then value end) as printed_count,
+                 bool_or(applicant = 'total' and flag in ('blank', 'na')) as total_blank,
+                 sum(case when applicant <> 'total' then value end) as columns_sum,
+                 bool_or(applicant <> 'total' and {OPEN_CELL_SQL}) as columns_open
+          from {source} group by report_id, row)"""
 OUTCOME_GROUPS = {  # derived outcome group → Table 3 rows
     "granted": ("granted",),
     "partially_granted": ("partially_granted",),
@@ -183,17 +203,23 @@ class Dataset:
         return self.reports[["report_id", "agency_id", "agency", "year"]]
 
     @cached_property
+    def totals(self) -> pd.DataFrame:
+        """Table 3 总计 per report and row, with the blank-total rule (:func:`totals_sql`, the one definition)."""
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            con.register("applications", self.applications)
+            df = con.execute(totals_sql()).df()
+        finally:
+            con.close()
+        return _finish_frame(df, "totals")
+
+    @cached_property
     def _t3_totals(self) -> tuple[pd.DataFrame, pd.Series]:
-        """Table 3 总计 column per report × row; where the 总计 cell is printed blank or '/', the sum of
-        the six applicant columns (the second value says which reports needed that)."""
-        a = self.applications
-        t = a[a["applicant"] == "total"].set_index(["report_id", "row"])
-        parts = a[a["applicant"] != "total"].groupby(["report_id", "row"], observed=True)["value"].sum(min_count=1)
-        blank = t["flag"].isin(["blank", "na"]) & parts.reindex(t.index).fillna(0).gt(0)
-        value = t["value"].where(~blank, parts.reindex(t.index))
-        wide = value.unstack("row")
-        used = blank.groupby(level="report_id").any()
-        return wide, used
+        t = self.totals.set_index(["report_id", "row"])
+        wide = t["total_count"].astype("Float64").unstack("row")
+        return wide, t["is_from_columns"].groupby(level="report_id").any()
 
     def _t3_total(self) -> pd.DataFrame:
         return self._t3_totals[0]
@@ -211,7 +237,7 @@ class Dataset:
             out[f"{g}_count"] = cnt
             out[f"{g}_pct"] = np.where(total.fillna(0) > 0, cnt / total * 100, np.nan)
         flagged = self.applications.assign(f=self.applications["flag"].isin(
-            ["recovered", "ambiguous", "note", "invalid"])).groupby("report_id", observed=True)["f"].any()
+            list(md.ATTENTION_FLAGS))).groupby("report_id", observed=True)["f"].any()
         out["has_flagged_cells"] = flagged.reindex(out.index).fillna(False)
         out["has_totals_from_columns"] = self._t3_totals[1].reindex(out.index).fillna(False)
         out = out.reset_index().merge(self._report_cols(), on="report_id", how="left")
@@ -224,7 +250,7 @@ class Dataset:
         new = a[a["row"] == "new_received"].pivot_table(index="report_id", columns="applicant", values="value",
                                                          aggfunc="first", observed=True)
         out = pd.DataFrame(index=new.index)
-        out["new_received_count"] = new.get("total")
+        out["new_received_count"] = self._t3_total().get("new_received")
         for c in md.TABLE3_PARTS:
             out[f"{c}_count"] = new.get(c)
         orgs = [f"{c}_count" for c in md.TABLE3_PARTS if c != "natural_person"]
@@ -275,6 +301,8 @@ class Dataset:
         reps = self._report_cols()
         for measure, (table, keys) in YOY_MEASURES.items():
             df = getattr(self, table)
+            if table == "applications" and keys.get("applicant") == "total":  # the 总计 column: blank-total rule
+                df = self.totals.rename(columns={"total_count": "value"}).assign(applicant="total")
             mask = np.ones(len(df), dtype=bool)
             for k, v in keys.items():
                 mask &= (df[k] == v).to_numpy()
@@ -439,16 +467,15 @@ def comparison(year: int, path: str | Path | None = None, level: str | None = No
         args.append(region)
     q = f"""
     with r as (select report_id, agency, level, region, year from reports where {' and '.join(where)}),
+    a3 as (select a.* from applications a join r using (report_id)),
+    totals as ({totals_sql("a3")}),
     cells as (
-        select a.report_id, a.row,
-               max(case when a.applicant = 'total' then a.value end) as total_value,
-               bool_or(a.applicant = 'total' and a.flag in ('blank', 'na')) as total_blank,
-               sum(case when a.applicant <> 'total' then a.value end) as parts,
-               max(case when a.applicant = 'natural_person' then a.value end) as natural_person,
-               bool_or(a.flag in ('recovered', 'ambiguous', 'note', 'invalid')) as flagged
-        from applications a join r using (report_id) group by a.report_id, a.row),
-    eff as (select *, case when total_blank and coalesce(parts, 0) > 0 then parts else total_value end as eff,
-                   total_blank and coalesce(parts, 0) > 0 as from_columns from cells),
+        select report_id, row,
+               max(case when applicant = 'natural_person' then value end) as natural_person,
+               bool_or(flag in ({", ".join(repr(f) for f in md.ATTENTION_FLAGS)})) as flagged
+        from a3 group by report_id, row),
+    eff as (select c.*, t.total_count as eff, t.is_from_columns as from_columns
+            from cells c join totals t using (report_id, row)),
     per as (
         select report_id,
                max(case when row = 'new_received' then eff end) as new_received_count,
@@ -471,6 +498,8 @@ def comparison(year: int, path: str | Path | None = None, level: str | None = No
         df = con.execute(q, args).df()
     finally:
         con.close()
+    for col in [c for c in df.columns if c.endswith("_count")]:
+        df[col] = df[col].astype("Int64")
     total = df["total_processed_count"].astype(float)
     ok = total.fillna(0) > 0
     for g in OUTCOME_GROUPS:

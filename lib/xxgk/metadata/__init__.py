@@ -352,6 +352,17 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                "too_large, not_found, timeout or internal"),
         Column("build_key", "string", "构建键", "Hash of file content, sources.csv row and parser version"),
     )),
+    Table("totals", "办理情况总计", "Per report and Table 3 row: the 总计 column as analyses use it. Where the 总计 cell "
+          "was printed blank or '/', the sum of the six applicant columns (is_from_columns); null where the cells "
+          "needed are open (ambiguous) or the row is not printed. Every derived figure, summary and chart, and "
+          "xxgk.dataset.comparison(), use this one definition.", ("report_id", "row"), (
+        _RID,
+        Column("row", "category", "办理情况", "Table 3 row code (codes.csv table3_row)"),
+        Column("total_count", "Int64", "总计", "The row's total", unit="件"),
+        Column("printed_count", "Int64", "表中总计", "The 总计 cell as printed (null when blank, '/' or open)", unit="件"),
+        Column("is_from_columns", "boolean", "总计取自分列之和", "True when the 总计 cell was printed blank or '/' and "
+               "the six applicant columns (which hold something) give the total"),
+    ), derived=True),
     Table("outcome_shares", "办理结果构成", "Per report: what happened to the applications handled (Table 3 总计 "
           "column), as counts and as percentages of total_processed.", ("report_id",), (
         _RID,
@@ -363,8 +374,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
           for c in (Column(f"{g}_count", "Int64", zh, f"Applications {g.replace('_', ' ')} (总计 column)", unit="件"),
                     Column(f"{g}_pct", "Float64", f"{zh}占比", f"{g.replace('_', ' ')} as % of total_processed",
                            unit="%"))],
-        Column("has_flagged_cells", "boolean", "含标记单元格", "True when any Table 3 cell of the report is "
-               "flagged recovered, ambiguous, note or invalid"),
+        Column("has_flagged_cells", "boolean", "含标记单元格", "True when any Table 3 cell of the report carries a "
+               "flag that needs attention (metadata.ATTENTION_FLAGS: recovered, unaligned, inferred, ambiguous, "
+               "invalid, note, unit_unknown)"),
         Column("has_totals_from_columns", "boolean", "总计取自分列之和", "True when 总计 cells were printed blank "
                "or '/' and the sum of the six applicant columns was used instead"),
     ), derived=True),
