@@ -48,7 +48,7 @@ def _v(report: Report, table: str, key) -> str:
     cv = getattr(report, table).get(key)
     if cv is None or cv.flag == "missing":
         return "—"
-    if cv.flag == "ambiguous":
+    if cv.flag in ("ambiguous", "invalid"):
         return "?"
     return f"{cv.value:g}" if cv.value is not None else "0"
 

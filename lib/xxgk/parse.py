@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from . import metadata as md
-from .digits import TooMany, agreement, first_run, solve_joint, splits, sum_splits, token_count
+from .digits import TooMany, agreement, document_budget, first_run, solve_joint, splits, sum_splits, token_count
 from .document import Document, Paragraph, ReportError
+from .limits import current
 from .narrative import extract_meta, find_sections
 from .text import CELL, normalize, to_simplified
 from .values import CellValue, is_value_like, missing, parse_cell, run_cell
@@ -242,7 +243,9 @@ def _cells_from_separated(cells: list[str], kinds: list[str], where: str, warnin
     if len(cells) > n:
         while len(cells) > n and not cells[-1].strip():
             cells = cells[:-1]  # merged-cell pipes after the last value
-    if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) for c in cells):
+    widest = current().max_value_digits
+    if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) and len(c) <= widest
+                               for c in cells):
         return [CellValue(int(c), c) for c in cells]  # the common case: plain counts
     fitted, problem = _fit(cells, n)
     if problem:
@@ -257,13 +260,15 @@ def _convert(piece: str, kind: str) -> float | int | None:
 
 
 def _resolve(run: str, kinds: list[str], options: list[tuple[str, ...]], where: str,
-             warnings: list[str]) -> list[CellValue]:
-    """Cells of a run from its surviving splits: agreed cells recovered, the others ambiguous."""
+             warnings: list[str], reason: str | None = None) -> list[CellValue]:
+    """Cells of a run from its surviving splits: agreed cells recovered, the others ambiguous
+    (``reason``: why the run was not cut at all, when the solver gave up)."""
     inferred = token_count(run) < len(kinds)
     if len(options) == 1:
         return [run_cell(p, k, inferred) for p, k in zip(options[0], kinds, strict=True)]
     if not options:
-        warnings.append(f"{where}: the digits '{run}' cannot be cut into {len(kinds)} valid cells")
+        warnings.append(f"{where}: {reason}" if reason else
+                        f"{where}: the digits '{run}' cannot be cut into {len(kinds)} valid cells")
         return [CellValue(None, run, "invalid") for _ in kinds]
     out = []
     values = [tuple(_convert(p, k) for p, k in zip(o, kinds, strict=True)) for o in options]
@@ -279,8 +284,10 @@ def _resolve(run: str, kinds: list[str], options: list[tuple[str, ...]], where: 
     return out
 
 
-def _candidates(run: str, kinds: list[str], rule=None, prune=None) -> tuple[list[tuple[str, ...]], bool]:
-    """Splits of a run, filtered by a rule when any satisfy it. Returns (options, rule_held).
+def _candidates(run: str, kinds: list[str], rule=None,
+                prune=None) -> tuple[list[tuple[str, ...]], bool, str | None]:
+    """Splits of a run, filtered by a rule when any satisfy it. Returns (options, rule_held, why the
+    solver gave up or None).
 
     With ``prune`` (the rule checked on partial cuts) the search is first run pruned; only when no
     cut satisfies the rule is it repeated unpruned, so that an inconsistent published table still
@@ -290,14 +297,14 @@ def _candidates(run: str, kinds: list[str], rule=None, prune=None) -> tuple[list
         if prune is not None:
             good = splits(run, kinds, prune=prune)
             if good:
-                return good, True
+                return good, True, None
         opts = splits(run, kinds)
-    except TooMany:
-        return [], False
+    except TooMany as exc:
+        return [], False, str(exc)
     if rule is None:
-        return opts, True
+        return opts, True, None
     good = [o for o in opts if rule(o)]
-    return (good, True) if good else (opts, False)
+    return (good, True, None) if good else (opts, False, None)
 
 
 # --- regions and version --------------------------------------------------------------------
@@ -401,8 +408,8 @@ def parse_table2(region: str | None, template: str, warnings: list[str]) -> dict
         elif seg.kind == "cells":
             cells = _cells_from_separated(seg.values, kinds, where, warnings)
         elif seg.kind == "run":
-            opts, _ = _candidates(seg.values, kinds)
-            cells = _resolve(seg.values, kinds, opts, where, warnings)
+            opts, _, why = _candidates(seg.values, kinds)
+            cells = _resolve(seg.values, kinds, opts, where, warnings, why)
         else:
             cells = [CellValue(None, "", "blank") for _ in kinds]
         for m, cv in zip(measures, cells, strict=True):
@@ -513,13 +520,16 @@ def _solve_table3_runs(run_rows: dict[str, str], out: dict, rows: list[str], tem
     cols = md.TABLE3_APPLICANTS
     kinds = ["count"] * 7
     options: dict[str, list[tuple[str, ...]]] = {}
+    reasons: dict[str, str | None] = {}
     for code, run in run_rows.items():
+        why = None
         try:
             opts, held = sum_splits(run, 6), True
-        except TooMany:
-            opts, held = [], True
-        if not opts:
-            opts, held = _candidates(run, kinds, _r3)
+        except TooMany as exc:
+            opts, held, why = [], True, str(exc)
+        if not opts and why is None:
+            opts, held, why = _candidates(run, kinds, _r3)
+        reasons[code] = why
         if not held and opts:
             warnings.append(f"table3.{code}: no cut of '{run}' satisfies R3 (row total); every cut is kept")
         options[code] = opts
@@ -552,7 +562,7 @@ def _solve_table3_runs(run_rows: dict[str, str], out: dict, rows: list[str], tem
             opts = [o for o in opts if tuple(int(x) for x in o) in chosen]
             if len(opts) == 1:
                 warnings.append(f"{where}: '{run}' fits R3 in several ways; R1/R2 across rows leave one")
-        cells = _resolve(run, kinds, opts, where, warnings)
+        cells = _resolve(run, kinds, opts, where, warnings, reasons[code])
         for c, cv in zip(cols, cells, strict=True):
             out[(code, c)] = cv
 
@@ -613,10 +623,10 @@ def parse_table4(region: str | None, warnings: list[str]) -> dict:
         if run is None:
             warnings.append("table4: header printed but no values found")
             return {k: missing() for k in keys}
-        opts, held = _candidates(run.group(0), kinds, _r4, _r4_partial)
+        opts, held, why = _candidates(run.group(0), kinds, _r4, _r4_partial)
         if not held and opts:
             warnings.append(f"table4: no cut of '{run.group(0)}' satisfies R4; every cut is kept")
-        cells = _resolve(run.group(0), kinds, opts, "table4", warnings)
+        cells = _resolve(run.group(0), kinds, opts, "table4", warnings, why)
     return dict(zip(keys, cells, strict=True))
 
 
@@ -641,16 +651,20 @@ def parse_document(doc: Document) -> Report:
                                           "national template; not parsed", "pre2019")
         what = "a 政府信息公开工作年度报告 without the template tables" if meta.get("title") else \
             "not a 政府信息公开工作年度报告 (none of the template's tables found)"
+        if doc.warnings:  # what the reader could not read may be where the tables are
+            what += "; " + "; ".join(doc.warnings)
         raise ReportError(doc.source, what, "not_a_report")
     warnings: list[str] = ["traditional Chinese text mapped to simplified before matching"] if converted else []
+    warnings += doc.warnings
     template, per_table, notes = detect_template(text, regions, meta.get("year"))
     warnings += notes
 
     def cut(span):
         return text[span[0]:span[1]] if span else None
 
-    t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings)
-    t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings)
-    t4 = parse_table4(cut(regions.t4), warnings)
+    with document_budget():  # the digit solver's steps, for all the runs of this report
+        t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings)
+        t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings)
+        t4 = parse_table4(cut(regions.t4), warnings)
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
     return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings)

@@ -1,0 +1,134 @@
+"""Hostile inputs of issue 12, rebuilt from their descriptions (used by tests/faults and bench/hostile.py).
+
+Each function returns the bytes of one file. Sizes are parameters so that the tests can use small,
+fast versions while the benchmark measures the sizes the issue reported.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+_CT = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+       b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+       b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+       b'<Default Extension="xml" ContentType="application/xml"/>'
+       b'<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+       b'wordprocessingml.document.main+xml"/></Types>')
+_RELS = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+         b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+         b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+         b'officeDocument" Target="word/document.xml"/></Relationships>')
+_DOC_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+             b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+_DOC_TAIL = b"</w:body></w:document>"
+
+
+def _docx(body_chunks, chunk_repeats: int) -> bytes:
+    """A minimal .docx whose document.xml body is ``body_chunks`` written ``chunk_repeats`` times
+    (streamed into the ZIP, so that a file of gigabytes uncompressed is built in little memory)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", _CT)
+        z.writestr("_rels/.rels", _RELS)
+        with z.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(_DOC_HEAD)
+            for _ in range(chunk_repeats):
+                fh.write(body_chunks)
+            fh.write(_DOC_TAIL)
+    return buf.getvalue()
+
+
+def docx_tiny_paragraphs(paragraphs: int = 6_000_000) -> bytes:
+    """A .docx of millions of one-character paragraphs (the issue's 645 KB file needed 3.5 GB)."""
+    chunk = b"<w:p><w:r><w:t>1</w:t></w:r></w:p>" * 1000
+    return _docx(chunk, paragraphs // 1000)
+
+
+def docx_whitespace(megabytes: int = 2000) -> bytes:
+    """A .docx whose document.xml is mostly whitespace inside one text run (the issue's 2 MB file: 4.2 GB)."""
+    head = _DOC_HEAD + b'<w:p><w:r><w:t xml:space="preserve">'
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.writestr("[Content_Types].xml", _CT)
+        z.writestr("_rels/.rels", _RELS)
+        with z.open("word/document.xml", "w", force_zip64=True) as fh:
+            fh.write(head)
+            block = b" " * (1 << 20)
+            for _ in range(megabytes):
+                fh.write(block)
+            fh.write(b"</w:t></w:r></w:p>" + _DOC_TAIL)
+    return buf.getvalue()
+
+
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF file from its numbered objects (1-based), with a correct cross-reference table."""
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % i + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for off in offsets:
+        out.write(b"%010d 00000 n \n" % off)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def _stream(content: bytes) -> bytes:
+    data = zlib.compress(content, 9)
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def pdf_glyph_flood(side_pt: int = 14400, glyphs: int = 23_000_000) -> bytes:
+    """One huge page (``side_pt`` square) holding ``glyphs`` tiny glyphs (the issue's 70 KB PDF: 4.9 GB)."""
+    per_line = max(1, min(glyphs, int(side_pt / 0.3)))
+    lines = max(1, glyphs // per_line)
+    line = b"(" + b"1" * per_line + b") '\n"
+    content = b"BT /F1 0.5 Tf 0.5 TL 0 %d Td\n" % side_pt + line * lines + b"ET"
+    return _pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>" % (side_pt, side_pt),
+        _stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+
+
+def pdf_many_glyphs_a4(glyphs: int = 2_000_000) -> bytes:
+    """An ordinary A4 page overprinted with ``glyphs`` glyphs (the area check alone does not catch it)."""
+    per_line = 2000
+    line = b"(" + b"8" * per_line + b") '\n"
+    content = b"BT /F1 0.2 Tf 0.1 TL 20 800 Td\n" + line * max(1, glyphs // per_line) + b"ET"
+    return _pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        _stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+
+
+def deep_html(depth: int = 300, inner: str = "") -> bytes:
+    """An HTML page nested ``depth`` levels deep around ``inner`` (lxml stops at 255 levels)."""
+    return ("<html><body>" + "<div>" * depth + inner + "</div>" * depth + "</body></html>").encode("utf-8")
+
+
+def utf16_declared_utf8(html: str) -> bytes:
+    """A page that declares utf-16 in its meta tag but is written in UTF-8 (no BOM)."""
+    return html.replace("<head>", "<head><meta http-equiv='Content-Type' content='text/html; charset=utf-16'>", 1) \
+        .encode("utf-8")
+
+
+def long_digit_runs(runs: int = 8, length: int = 400) -> bytes:
+    """A ~3 KB crawler page of 400-digit runs after Table 3 row labels (burned the 60 s limit)."""
+    labels = ["本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "（一）予以公开", "（二）部分公开",
+              "四、结转下年度继续办理", "（七）总计", "1.属于国家秘密", "2.其他法律行政法规禁止公开"]
+    rows = "".join(lab + ("1234567890" * (length // 10 + 1))[:length] for lab in labels[:runs])
+    return ("标题: 某局2023年政府信息公开工作年度报告\n==================== 正文 ====================\n"
+            "三、收到和处理政府信息公开申请情况" + rows + "四、政府信息公开行政复议、行政诉讼情况").encode("utf-8")
