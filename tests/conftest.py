@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("XXGK_SHARED") or ROOT.parent / "shared")  # XXGK_SHARED: for a worktree elsewhere
 CORPUS = SHARED / "corpus"
 
 

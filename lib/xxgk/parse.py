@@ -18,7 +18,16 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from . import metadata as md
-from .digits import TooMany, agreement, document_budget, first_run, solve_joint, splits, sum_splits, token_count
+from .digits import (
+    TooMany,
+    agreement,
+    document_budget,
+    first_run,
+    solve_joint,
+    splits,
+    sum_splits,
+    token_count,
+)
 from .document import Document, Paragraph, ReportError
 from .limits import current
 from .narrative import extract_meta, find_sections

@@ -145,11 +145,11 @@ def read_pdf(data: bytes, source: str) -> Document:
         max_pages = current().pdf_max_pages
         skipped: list[str] = []  # pages beyond a limit, said in the warnings
         for i in range(min(n, max_pages)):
-            problem = pdf_page_area_problem(*pdf.get_page_size(i), i + 1)
-            if problem:
-                skipped.append(problem)
-                continue
             try:
+                problem = pdf_page_area_problem(*pdf.get_page_size(i), i + 1)
+                if problem:
+                    skipped.append(problem)
+                    continue
                 page = pdf[i]
                 problem = pdf_page_content_problem(page, raw, i + 1)
                 if problem:
