@@ -305,11 +305,19 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
         LookupError: ``agency`` matches no report (the message names the nearest known agencies).
     """
     p = Path(path) if path else default_path()
-    lifecycle.recover(p)
-    generation = lifecycle.generation(p)
-    if not (p / "reports.parquet").exists():
-        raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
-    reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+    for _ in range(20):  # a swap between two renames can move the folder while it is opened: look again
+        lifecycle.recover(p)
+        generation = lifecycle.generation(p)
+        if not (p / "reports.parquet").exists():
+            raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+        try:
+            reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+        except FileNotFoundError:
+            continue
+        if lifecycle.generation(p) == generation:
+            break
+    else:
+        raise FileNotFoundError(f"the dataset in {p} kept being replaced while it was read; try again")
     if agency is not None and reports.num_rows == 0:
         import difflib
 
@@ -403,7 +411,8 @@ def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
         for st in statements:
             kind = str(st.type).rsplit(".", 1)[-1]
             if kind not in _QUERY_TYPES:
-                raise SQLError(f"only queries can run (select, with, describe, show, summarize), not {kind.lower()}")
+                word = (st.query.split() or [kind])[0].lower()
+                raise SQLError(f"only queries can run (select, with, describe, show, summarize), not {word}")
         try:
             return con.execute(query).df()
         except duckdb.Error as exc:

@@ -85,7 +85,7 @@ def _release(path: Path, fd: int) -> None:
 
 
 @contextmanager
-def build_lock(out: Path, wait_s: float = 5.0):
+def build_lock(out: Path, wait_s: float = 2.0):
     """Hold the dataset's lock for a build (the pid written in it); a reader's brief hold is waited for.
 
     Raises:

@@ -99,11 +99,32 @@ def pdf_glyph_flood(side_pt: int = 14400, glyphs: int = 23_000_000) -> bytes:
     ])
 
 
-def pdf_many_glyphs_a4(glyphs: int = 2_000_000) -> bytes:
-    """An ordinary A4 page overprinted with ``glyphs`` glyphs (the area check alone does not catch it)."""
-    per_line = 2000
-    line = b"(" + b"8" * per_line + b") '\n"
-    content = b"BT /F1 0.2 Tf 0.1 TL 20 800 Td\n" + line * max(1, glyphs // per_line) + b"ET"
+def deep_html(depth: int = 300, inner: str = "") -> bytes:
+    """An HTML page nested ``depth`` levels deep around ``inner`` (lxml stops at 255 levels)."""
+    return ("<html><body>" + "<div>" * depth + inner + "</div>" * depth + "</body></html>").encode("utf-8")
+
+
+def utf16_declared_utf8(html: str) -> bytes:
+    """A page that declares utf-16 in its meta tag but is written in UTF-8 (no BOM)."""
+    meta = "<meta http-equiv='Content-Type' content='text/html; charset=utf-16'>"
+    page = html.replace("<head>", "<head>" + meta, 1) if "<head>" in html else meta + html
+    return page.encode("utf-8")
+
+
+def long_digit_runs(runs: int = 8, length: int = 400) -> bytes:
+    """A ~3 KB crawler page of 400-digit runs after Table 3 row labels (burned the 60 s limit)."""
+    labels = ["本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "（一）予以公开", "（二）部分公开",
+              "四、结转下年度继续办理", "（七）总计", "1.属于国家秘密", "2.其他法律行政法规禁止公开"]
+    rows = "".join(lab + ("1234567890" * (length // 10 + 1))[:length] for lab in labels[:runs])
+    return ("标题: 某局2023年政府信息公开工作年度报告\n==================== 正文 ====================\n"
+            "三、收到和处理政府信息公开申请情况" + rows + "四、政府信息公开行政复议、行政诉讼情况").encode("utf-8")
+
+
+def pdf_dense_a4(lines: int = 2800, per_line: int = 570) -> bytes:
+    """An A4 page of ``lines`` distinct lines of tiny glyphs (~11 million): PDFium's text page alone needs
+    1.6 GB for it, and aborts the process when it cannot have it."""
+    body = b"".join(b"(" + (b"%07d" % i) * per_line + b") '\n" for i in range(lines))
+    content = b"BT /F1 0.3 Tf 0.3 TL 1 841 Td\n" + body + b"ET"
     return _pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -114,21 +135,42 @@ def pdf_many_glyphs_a4(glyphs: int = 2_000_000) -> bytes:
     ])
 
 
-def deep_html(depth: int = 300, inner: str = "") -> bytes:
-    """An HTML page nested ``depth`` levels deep around ``inner`` (lxml stops at 255 levels)."""
-    return ("<html><body>" + "<div>" * depth + inner + "</div>" * depth + "</body></html>").encode("utf-8")
+def pdf_after_pages(report_pdf: bytes, filler_pages: int) -> bytes:
+    """``filler_pages`` pages of other text, then the report (a report bound after a long annex)."""
+    import pypdfium2 as pdfium
+
+    filler = _pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        _stream(b"BT /F1 12 Tf 72 770 Td (Annex page: statistics of other matters) Tj ET"),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ])
+    doc = pdfium.PdfDocument.new()
+    one = pdfium.PdfDocument(filler)
+    for _ in range(filler_pages):
+        doc.import_pages(one)
+    doc.import_pages(pdfium.PdfDocument(report_pdf))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
 
-def utf16_declared_utf8(html: str) -> bytes:
-    """A page that declares utf-16 in its meta tag but is written in UTF-8 (no BOM)."""
-    return html.replace("<head>", "<head><meta http-equiv='Content-Type' content='text/html; charset=utf-16'>", 1) \
-        .encode("utf-8")
+def html_nested(html: str, depth: int) -> bytes:
+    """A page (or fragment) whose content sits inside ``depth`` unclosed ``<span>`` tags, as some CMS
+    pages pile them up."""
+    head, body = html.split("<body>", 1) if "<body>" in html else ("<html><body>", html)
+    return (head + "<body>" + "<span>" * depth + body).encode("utf-8")
 
 
-def long_digit_runs(runs: int = 8, length: int = 400) -> bytes:
-    """A ~3 KB crawler page of 400-digit runs after Table 3 row labels (burned the 60 s limit)."""
-    labels = ["本年新收政府信息公开申请数量", "上年结转政府信息公开申请数量", "（一）予以公开", "（二）部分公开",
-              "四、结转下年度继续办理", "（七）总计", "1.属于国家秘密", "2.其他法律行政法规禁止公开"]
-    rows = "".join(lab + ("1234567890" * (length // 10 + 1))[:length] for lab in labels[:runs])
-    return ("标题: 某局2023年政府信息公开工作年度报告\n==================== 正文 ====================\n"
-            "三、收到和处理政府信息公开申请情况" + rows + "四、政府信息公开行政复议、行政诉讼情况").encode("utf-8")
+def sparse_file(path, size: int, head: bytes) -> None:
+    """A file of ``size`` bytes that starts with ``head`` (sparse: costs no disk and no time to make)."""
+    with open(path, "wb") as fh:
+        fh.write(head)
+        fh.truncate(size)
+
+
+def many_cells(cells: int = 3_000_000) -> bytes:
+    """A few MB of pipe text with millions of empty cells (each a Python object once read)."""
+    return b"|" * cells + b"\n"

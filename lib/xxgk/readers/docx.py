@@ -70,6 +70,10 @@ def read_docx(data: bytes, source: str) -> Document:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReportError(source, f"unreadable Word document ({type(exc).__name__})", "unreadable") from None
     except Exception as exc:  # python-docx raises its own errors for broken packages
+        from lxml import etree
+
+        if getattr(exc, "code", None) == etree.ErrorTypes.ERR_NO_MEMORY:  # libxml2 hit the memory cap
+            raise MemoryError(f"{source}: lxml ran out of memory") from None
         raise ReportError(source, f"unreadable Word document ({exc})", "unreadable") from None
     blocks: list = []
     for el in d.element.body.iterchildren():

@@ -78,6 +78,8 @@ def _parse(text: str, parser, source: str) -> tuple[etree._Element | None, bool]
             parser = etree.HTMLParser(encoding="utf-8", recover=True, huge_tree=parser is _DEEP_PARSER)
             root = etree.fromstring(text.encode("utf-8"), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
+        if getattr(exc, "code", None) == etree.ErrorTypes.ERR_NO_MEMORY:  # libxml2 hit the memory cap
+            raise MemoryError(f"{source}: lxml ran out of memory") from None
         raise ReportError(source, f"unreadable HTML: {exc}", "unreadable") from None
     too_deep = any(e.type_name == "ERR_RESOURCE_LIMIT" and "depth" in e.message for e in parser.error_log)
     return root, too_deep
