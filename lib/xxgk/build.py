@@ -182,17 +182,21 @@ def _run_local(tasks: list[Task], workers: int, limits: Limits) -> Iterator[dict
     yield from imap(process, tasks, workers=workers, limits=limits, failed=_failed)
 
 
-def _run_dask(tasks: list[Task], address: str) -> Iterator[dict]:
+def _run_dask(tasks: list[Task], address: str, limits: Limits) -> Iterator[dict]:
     """Parse on a Dask cluster (the workers must see the files at the same paths and have xxgk
     installed); results stream back in batches so the scheduler never holds the whole corpus. A task
     whose worker dies (Dask gives up after its retries) is an errors row like any other."""
+    from functools import partial
+
     from dask.distributed import Client, as_completed
+
+    from .worker import process_under
 
     with Client(address) as client:
         batch = 512
         for i in range(0, len(tasks), batch):
             chunk = tasks[i:i + batch]
-            futures = client.map(process, chunk, pure=False)
+            futures = client.map(partial(process_under, limits), chunk, pure=False)
             task_of = {f.key: t for f, t in zip(futures, chunk, strict=True)}
             for fut in as_completed(futures):
                 try:
@@ -382,7 +386,9 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
             lifecycle.swap(tmp, out)
         except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            if isinstance(exc, OSError | pa.ArrowException) or type(exc).__module__.startswith("duckdb"):
+            import duckdb
+
+            if isinstance(exc, OSError | pa.ArrowException | duckdb.Error):
                 raise BuildError(f"could not write the dataset ({_one_line(exc)}); "
                                  f"the previous dataset in {out} is unchanged") from exc
             raise
@@ -415,8 +421,31 @@ def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, schedul
     result.reused = plan.reused
     error_rows: list[dict] = list(early_errors) + list(plan.reused_errors)
     fresh = plan.fresh
-    runner = _run_dask(fresh, scheduler) if scheduler else _run_local(fresh, workers or os.cpu_count() or 1, limits)
-    bar = _bar(len(fresh), progress)
+    runner = (_run_dask(fresh, scheduler, limits) if scheduler
+              else _run_local(fresh, workers or os.cpu_count() or 1, limits))
+    try:
+        _collect(runner, result, writers, error_rows, taken, len(fresh), progress, _fail_after)
+    finally:
+        runner.close()  # stops the workers now, whatever happened
+    for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
+                 "narrative_figures"):
+        writers.close(name)
+    for part in cross_report_checks(tmp):
+        writers.write_table("checks", part)
+    writers.add("errors", [tuple(e.get(c) for c in md.TABLES["errors"].names) for e in error_rows])
+    writers.close()
+    compact(tmp)
+    result.errors = len(error_rows)
+    result.error_reasons = [f"{e['source_file']}: {e['reason']}" for e in error_rows]
+    result.reports = pq.read_metadata(tmp / "reports.parquet").num_rows
+    write_datapackage(tmp / "datapackage.json")
+    return result
+
+
+def _collect(runner: Iterator[dict], result: BuildResult, writers: _Writers, error_rows: list[dict], taken: set[str],
+             total: int, progress: bool, _fail_after: int | None) -> None:
+    """Write the workers' results as they come: rows to the writers, errors to ``error_rows``."""
+    bar = _bar(total, progress)
     done = 0
     for res in runner:
         done += 1
@@ -440,19 +469,6 @@ def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, schedul
         if done % ROW_GROUP_REPORTS == 0:
             writers.flush()
     bar.close()
-    for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
-                 "narrative_figures"):
-        writers.close(name)
-    for part in cross_report_checks(tmp):
-        writers.write_table("checks", part)
-    writers.add("errors", [tuple(e.get(c) for c in md.TABLES["errors"].names) for e in error_rows])
-    writers.close()
-    compact(tmp)
-    result.errors = len(error_rows)
-    result.error_reasons = [f"{e['source_file']}: {e['reason']}" for e in error_rows]
-    result.reports = pq.read_metadata(tmp / "reports.parquet").num_rows
-    write_datapackage(tmp / "datapackage.json")
-    return result
 
 
 def _bar(total: int, enabled: bool):

@@ -56,8 +56,11 @@ def _parse(args) -> int:
     changes = {"file_timeout_s": args.timeout}
     if args.memory_cap is not None:
         changes["worker_memory_mb"] = args.memory_cap
-    code, text = run_one(_parse_job, (args.file, args.json, args.compact), limits=replace(LIMITS, **changes),
-                         failed=lambda job, reason, kind: (2, f"xxgk: {args.file}: {reason}"))
+    try:
+        code, text = run_one(_parse_job, (args.file, args.json, args.compact), limits=replace(LIMITS, **changes),
+                             failed=lambda job, reason, kind: (2, f"xxgk: {args.file}: {reason}"))
+    except KeyboardInterrupt:
+        return 130
     if code:
         print(text, file=sys.stderr)
         return code

@@ -223,10 +223,14 @@ def clean(out: Path) -> None:
         pass
 
 
-def generation(out: Path) -> tuple[int, int] | None:
-    """Which dataset ``out`` is now (changes with every swap); None when there is none."""
+def generation(out: Path) -> tuple[int, int, int] | None:
+    """Which dataset ``out`` is now (changes with every swap); None when there is none.
+
+    The folder's device, inode and change time: a swap puts another folder at the path, and even if
+    the file system gives it an inode number a removed folder once had, it was renamed later.
+    """
     try:
         st = os.stat(out)
     except OSError:
         return None
-    return st.st_dev, st.st_ino
+    return st.st_dev, st.st_ino, st.st_ctime_ns

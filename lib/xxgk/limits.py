@@ -45,6 +45,9 @@ class Limits:
     pdf_max_page_objects: int = 100_000  # page objects of one page
     pdf_max_page_glyphs: int = 50_000  # characters of one page (a dense A4 page holds ~5,000)
     pdf_max_glyphs: int = 500_000  # characters of the whole document
+    # what is stored (DuckDB sorts these texts within its memory cap: a 40 MB string would not fit)
+    max_section_chars: int = 200_000  # text of one narrative section (a long one is ~20,000)
+    max_text_chars: int = 2_000  # a cell's raw text, a title, a figure's sentence
     # numbers
     max_value_digits: int = 15  # a number with more integer digits is out of range (Float64 is exact to 2^53)
     run_cell_digits: int = 8  # widest plausible cell in a run of digits (99,999,999)

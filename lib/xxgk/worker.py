@@ -108,7 +108,22 @@ def process(task: Task) -> dict:
     return out
 
 
+def process_under(limits, task: Task) -> dict:
+    """:func:`process` under the given limits (for workers that did not start with them, e.g. Dask's)."""
+    from .limits import using
+
+    with using(limits):
+        return process(task)
+
+
 _FLAGGED = ("recovered", "ambiguous", "note", "invalid", "unit_unknown")
+
+
+def _clip(text: str | None, lim) -> str | None:
+    """A stored text of at most ``max_text_chars`` (a longer one is not a cell, a title or a sentence)."""
+    if text is None or len(text) <= lim.max_text_chars:
+        return text
+    return text[:lim.max_text_chars - 1] + "…"
 _LARGEST = 2 ** 53  # a Float64 column holds integers exactly up to here
 
 
@@ -141,17 +156,26 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
         "flagged_cells_count": flagged, "warnings_count": 0, "is_complete": not failed and not unknown,
     }
-    t2 = [(i, m, cv.value, cv.raw, cv.flag, cv.unit) for (i, m), cv in report.table2.items()]
-    t3 = [(r, a, cv.value, cv.raw, cv.flag) for (r, a), cv in report.table3.items()]
-    t4 = [(p, o, cv.value, cv.raw, cv.flag) for (p, o), cv in report.table4.items()]
+    lim = current()
+    t2 = [(i, m, cv.value, _clip(cv.raw, lim), cv.flag, cv.unit) for (i, m), cv in report.table2.items()]
+    t3 = [(r, a, cv.value, _clip(cv.raw, lim), cv.flag) for (r, a), cv in report.table3.items()]
+    t4 = [(p, o, cv.value, _clip(cv.raw, lim), cv.flag) for (p, o), cv in report.table4.items()]
     ck = [(c.rule, c.scope, c.expected, c.actual, c.passed, c.rule.startswith("W"), c.note) for c in checks]
-    secs = [(n, s["heading"], s["text"]) for n, s in sorted(report.sections.items())]
+    secs = []
+    for n, s in sorted(report.sections.items()):
+        text = s["text"]
+        if text and len(text) > lim.max_section_chars:
+            notes.append(f"section {n} is {len(text):,} characters long; its first {lim.max_section_chars:,} "
+                         "are stored")
+            text = text[:lim.max_section_chars]
+        secs.append((n, _clip(s["heading"], lim), text))
     figs = []
     for f in report.figures:
         if f.value is not None and not abs(f.value) < _LARGEST:
             notes.append(f"figure {f.measure} of section {f.section} out of range; left out")
             continue
-        figs.append((f.measure, f.value, f.unit, f.channel, f.category, f.section, f.evidence))
+        figs.append((f.measure, f.value, f.unit, f.channel, f.category, f.section, _clip(f.evidence, lim)))
+    rep["title"] = _clip(rep["title"], lim)
     rep["warnings_count"] = len(notes)
     return {"report": rep, "active_disclosure": t2, "applications": t3, "review_litigation": t4, "checks": ck,
             "sections": secs, "narrative_figures": figs, "warnings": notes}

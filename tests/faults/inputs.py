@@ -174,3 +174,21 @@ def sparse_file(path, size: int, head: bytes) -> None:
 def many_cells(cells: int = 3_000_000) -> bytes:
     """A few MB of pipe text with millions of empty cells (each a Python object once read)."""
     return b"|" * cells + b"\n"
+
+
+def pdf_form_flood(uses: int = 20_000, per_form: int = 1000) -> bytes:
+    """A small form (one line of ``per_form`` glyphs) drawn ``uses`` times on one A4 page: 20 million
+    glyphs from a few KB of content, each use parsed again by PDFium."""
+    content = b"q 1 0 0 1 0 0 cm /Fm1 Do Q\n" * uses
+    data = zlib.compress(b"BT /F1 0.5 Tf 10 400 Td (" + b"1" * per_form + b") Tj ET", 9)
+    form = (b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> "
+            b"/Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream")
+    return _pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R >> >> >>",
+        _stream(content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        form,
+    ])

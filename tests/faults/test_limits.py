@@ -45,6 +45,7 @@ def synthetic_pdf() -> bytes:
     ("whitespace.docx", lambda: inputs.docx_whitespace(300), "word/document.xml unpacks to 315 MB"),
     ("flood.pdf", inputs.pdf_glyph_flood, "page 1 is 14,400 × 14,400 pt, larger than any report page"),
     ("dense.pdf", inputs.pdf_dense_a4, "page 1 holds more than 50,000 glyphs (estimated)"),
+    ("forms.pdf", inputs.pdf_form_flood, "page 1 holds more than 50,000 glyphs (estimated)"),
     ("cells.txt", inputs.many_cells, "3,000,001 lines and cells, more than the 1,000,000"),
 ])
 def test_memory_bombs_refused_before_parsing(faulty, name, make, fragment):
@@ -52,7 +53,7 @@ def test_memory_bombs_refused_before_parsing(faulty, name, make, fragment):
     res, ds = faulty.build()
     err = faulty.error(ds, name)
     assert err["kind"] == "over_limit" and fragment in err["reason"], err
-    assert res.worker_peak_mb < 300  # the parser never ran
+    assert res.worker_peak_mb < 400  # the expensive call never ran (PDFium's page of 20,000 forms: ~300 MB)
 
 
 def test_memory_bomb_one_line_from_parse(tmp_path):
@@ -242,3 +243,15 @@ def test_limits_are_settings_not_constants():
     assert Limits().max_file_bytes == 40 * 1000 * 1000
     with using(max_file_bytes=100), pytest.raises(ReportError, match=r"file too large \(1 KB > 0 KB\)"):
         parse_bytes(SEED.encode()[:1000], "seed.txt")
+
+
+def test_texts_beyond_any_real_one_are_cut_when_stored_and_said(faulty):
+    i = SEED.index("二、")
+    prose = "本机关认真贯彻落实政府信息公开条例，" * 200  # 3,600 characters of section 一
+    faulty.add("long.txt", SEED[:i] + prose + "\n" + SEED[i:])
+    _, ds = faulty.build(Limits(worker_memory_mb=1024, max_section_chars=1000))
+    rid = ds.reports.loc[ds.reports["source_file"] == "long.txt", "report_id"].iloc[0]
+    sec = ds.sections[(ds.sections["report_id"] == rid) & (ds.sections["section"] == 1)].iloc[0]
+    assert len(sec["text"]) == 1000
+    rep = parse_bytes((faulty.src / "long.txt").read_bytes(), "long.txt")
+    assert len(rep.sections[1]["text"]) > 3600  # the parser keeps it all; only the stored copy is cut

@@ -72,3 +72,15 @@ def test_a_file_that_takes_too_long_is_given_up(faulty):
     assert time.perf_counter() - t0 < 30
     err = faulty.error(ds, "runs.txt")
     assert err["kind"] == "timeout" and err["reason"].startswith("gave up after 1 s")
+
+
+def test_errors_that_depend_on_the_machine_are_retried(faulty):
+    faulty.add("runs.txt", inputs.long_digit_runs(runs=2, length=120))
+    faulty.add("notes.txt", "会议纪要，没有表格。")
+    lifted = Limits(worker_memory_mb=CAP_MB, file_timeout_s=1, run_cell_digits=1000, solver_steps=10**12,
+                    solver_document_steps=10**12)
+    first, ds = faulty.build(lifted)
+    assert faulty.error(ds, "runs.txt")["kind"] == "timeout"
+    second, ds = faulty.build()  # default limits: the timed-out file is tried again, the other error reused
+    assert second.parsed == 1 and second.reused == 5
+    assert "runs.txt" in set(ds.reports["source_file"]) and faulty.error(ds, "notes.txt")["kind"] == "not_a_report"

@@ -164,22 +164,36 @@ def pdf_page_content_problem(page, raw, number: int) -> str | None:
     """Why a loaded PDF page holds too much to read (None when it does not), before PDFium's text page
     is built (that call costs ~250 bytes a glyph).
 
-    The glyphs are estimated from the text objects' boxes: a line of text is about as many glyphs as
-    its length is times its height (ems), which undercounts only glyphs drawn on top of each other.
+    The glyphs are estimated from the text objects' boxes, forms included: a line of text is about as
+    many glyphs as its length is times its height (ems), which undercounts only glyphs drawn on top of
+    each other. Raw PDFium calls, as this runs on every page (~1 µs an object).
     """
+    import ctypes
+
     lim = current()
     n_objects = raw.FPDFPage_CountObjects(page)
     if n_objects > lim.pdf_max_page_objects:
         return f"page {number} has {n_objects:,} objects (limit {lim.pdf_max_page_objects:,}); not read"
-    glyphs = 0.0
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_TEXT], max_depth=4):
-        try:
-            x0, y0, x1, y1 = obj.get_bounds()
-        except Exception:  # an object without bounds draws nothing
-            continue
-        w, h = abs(x1 - x0), abs(y1 - y0)
-        if w and h:
-            glyphs += max(w, h) / min(w, h)
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    boxes = (ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top))
+    text, form = raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_FORM
+    glyphs, seen = 0.0, 0
+    stack = [(raw.FPDFPage_GetObject, page, n_objects, 0)]
+    while stack:
+        get, parent, count, depth = stack.pop()
+        seen += count
+        if seen > lim.pdf_max_page_objects:
+            return f"page {number} has more than {lim.pdf_max_page_objects:,} objects with its forms; not read"
+        for k in range(count):
+            obj = get(parent, k)
+            kind = raw.FPDFPageObj_GetType(obj)
+            if kind == text:
+                if raw.FPDFPageObj_GetBounds(obj, *boxes):
+                    w, h = abs(right.value - left.value), abs(top.value - bottom.value)
+                    if w and h:
+                        glyphs += max(w, h) / min(w, h)
+            elif kind == form and depth < 4:
+                stack.append((raw.FPDFFormObj_GetObject, obj, raw.FPDFFormObj_CountObjects(obj), depth + 1))
         if glyphs > lim.pdf_max_page_glyphs:
             return f"page {number} holds more than {lim.pdf_max_page_glyphs:,} glyphs (estimated); not read"
     return None
