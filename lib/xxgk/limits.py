@@ -132,7 +132,18 @@ def cap_memory(megabytes: int) -> bool:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (Linux reports KB, macOS bytes)."""
+    """Peak resident memory of this process's own address space so far, in MiB.
+
+    Linux's VmHWM where there is one: getrusage's ru_maxrss survives exec, so a worker started by
+    fork + exec would report its parent's resident size as its own peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
         import sys

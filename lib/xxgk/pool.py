@@ -3,8 +3,8 @@
 :func:`imap` runs a function over items in worker processes and yields one result per item, in
 completion order, whatever happens to the workers:
 
-- a worker that dies (SIGKILL from the out-of-memory killer, an abort inside PDFium) is noticed from
-  its sentinel; the item it was on gets a result saying so, the items queued behind it go to the
+- a worker that dies (SIGKILL from the out-of-memory killer, an abort inside PDFium) is noticed when
+  its pipe closes; the item it was on gets a result saying so, the items queued behind it go to the
   other workers, and a new worker takes its place;
 - a worker that raises :class:`MemoryError` (it hit its cap) reports the item and is replaced, since
   its heap can no longer be trusted;
@@ -13,12 +13,16 @@ completion order, whatever happens to the workers:
 
 Each worker caps its own address space (``Limits.worker_memory_mb``) as it starts. The cap is never
 set in the main process, which holds DuckDB and the Parquet writers and must not fail for a file's
-sake. RLIMIT_AS counts every mapping a process has, including what it inherits at fork, so the
-workers of a build are started from a fork server (a small process that imported only the parser,
-see :data:`PRELOAD`) rather than forked from the main process, whose pyarrow and DuckDB alone map
-~400 MB of address space, and whose threads (DuckDB's, pyarrow's) a fork would copy in whatever
-state they were in. ``xxgk parse`` forks its single worker directly: that process has imported
-nothing else and started no threads.
+sake. RLIMIT_AS counts every mapping a process has, including what it inherits at a fork, and a build's
+main process maps ~0.5 GB for pyarrow and DuckDB alone and runs their threads; so a worker is not
+forked from it but started as a fresh interpreter (``python -c``, ~0.1 s) that imports only the
+parser: its cap means what it says, it inherits no thread in an unknown state, and, unlike
+multiprocessing's spawn and forkserver methods, it never imports the caller's ``__main__`` (a user's
+script without an ``if __name__ == "__main__"`` guard still works). ``xxgk parse``, a process that
+has imported only the parser and started no thread, forks its one worker instead (:func:`run_one`).
+Workers talk to the parent over
+two pipes, with the pickle framing of :mod:`multiprocessing.connection`; their stdout and stderr go
+nowhere, so that what a crashing library prints cannot break a one-line error.
 
 A worker takes a batch of a few items at a time and sends a result after each, so the parent always
 knows which item a dead worker was on: the first of its batch without a result.
@@ -26,45 +30,42 @@ knows which item a dead worker was on: the first of its batch without a result.
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import importlib
 import os
 import signal
+import subprocess
+import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 
 from .limits import LIMITS, Limits, cap_memory, set_limits
 
-PRELOAD = ["xxgk.worker"]  # what the fork server imports once, so that each worker starts warm
 _BATCH = 8  # items sent to a worker at a time (fewer when few are left)
+_BOOT = "import sys; sys.path[:0] = {path!r}; from xxgk.pool import _serve; _serve({rfd}, {wfd})"
 
 
-def context(kind: str | None = None):
-    """The multiprocessing context for workers: a fork server where there is one, else spawn.
-
-    Args:
-        kind: ``"fork"`` for a process that has no threads and little mapped (``xxgk parse``).
-    """
-    methods = mp.get_all_start_methods()
-    if kind == "fork" and "fork" in methods:
-        return mp.get_context("fork")
-    if "forkserver" in methods:
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return mp.get_context("spawn")
-
-
-def _worker(conn, fn: Callable, limits: Limits) -> None:
-    """A worker's life: cap memory, then run batches until told to stop or the parent is gone."""
+def _serve(rfd: int, wfd: int) -> None:
+    """A worker's life (in the child): learn the function and the limits, cap memory, then run batches
+    until told to stop or the parent is gone."""
+    inbox, outbox = Connection(rfd, writable=False), Connection(wfd, readable=False)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        module, name, limits = inbox.recv()
+    except (EOFError, OSError):
+        return
+    fn = importlib.import_module(module)
+    for part in name.split("."):
+        fn = getattr(fn, part)
     set_limits(limits)
     cap_memory(limits.worker_memory_mb)
+    outbox.send(("ready", None))
     while True:
         try:
-            batch = conn.recv()
+            batch = inbox.recv()
         except (EOFError, OSError):
             return
         if batch is None:
@@ -74,13 +75,124 @@ def _worker(conn, fn: Callable, limits: Limits) -> None:
                 result = fn(item)
             except MemoryError:
                 result = None
-            if result is None:
-                conn.send(("memory", None))
-                return
             try:
-                conn.send(("done", result))
+                if result is None:
+                    outbox.send(("memory", None))
+                    return
+                outbox.send(("done", result))
             except (BrokenPipeError, OSError):
                 return
+
+
+def _where(fn: Callable) -> tuple[str, str]:
+    """The module and name a worker imports ``fn`` by (``__main__`` run with ``-m`` is its real name)."""
+    module = fn.__module__
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        if spec is None:
+            raise ValueError(f"{fn.__qualname__} must be defined in an importable module to run in a worker")
+        module = spec.name
+    return module, fn.__qualname__
+
+
+class _Forked:
+    """The few things of :class:`subprocess.Popen` a worker needs, for a child made by ``os.fork``."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class _Worker:
+    """A worker process and the two pipes to it.
+
+    Started as a fresh interpreter, or (``fork=True``, for a caller that has imported only the parser
+    and runs no thread, like ``xxgk parse``) forked, which saves that interpreter's start.
+    """
+
+    def __init__(self, fn: Callable, limits: Limits, fork: bool = False):
+        down_r, down_w = os.pipe()  # parent → child
+        up_r, up_w = os.pipe()  # child → parent
+        self.stderr = tempfile.TemporaryFile()  # read only if the worker cannot start
+        self.ready = False
+        try:
+            if fork:
+                self.proc = self._fork(down_r, down_w, up_r, up_w)
+            else:
+                boot = _BOOT.format(path=list(sys.path), rfd=down_r, wfd=up_w)
+                self.proc = subprocess.Popen(
+                    [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", boot],
+                    pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=self.stderr)
+        finally:
+            os.close(down_r)
+            os.close(up_w)
+        self.outbox = Connection(down_w, readable=False)
+        self.inbox = Connection(up_r, writable=False)
+        self.outbox.send((*_where(fn), limits))
+
+    def _fork(self, down_r: int, down_w: int, up_r: int, up_w: int) -> _Forked:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            return _Forked(pid)
+        try:  # the child: nothing of the parent's but the two pipe ends
+            os.close(down_w)
+            os.close(up_r)
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1):
+                os.dup2(null, fd)
+            os.dup2(self.stderr.fileno(), 2)
+            _serve(down_r, up_w)
+        finally:
+            os._exit(0)
+
+    def startup_error(self) -> str:
+        """Why the worker could not start: the last line it wrote to stderr."""
+        self.stderr.seek(0)
+        lines = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else signal_name(self.exitcode)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def close(self) -> None:
+        for c in (self.outbox, self.inbox, self.stderr):
+            try:
+                c.close()
+            except OSError:
+                pass
+
+    @property
+    def exitcode(self) -> int | None:
+        try:
+            return self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return None
 
 
 def signal_name(code: int | None) -> str:
@@ -97,59 +209,45 @@ def signal_name(code: int | None) -> str:
 
 @dataclass
 class _Slot:
-    proc: object
-    conn: object
+    worker: _Worker
     batch: deque = field(default_factory=deque)
     started: float = 0.0  # when its current item started
 
     def send(self, items: list) -> None:
         self.batch.extend(items)
         self.started = time.monotonic()
-        self.conn.send(items)
+        self.worker.outbox.send(items)
 
 
 def imap(fn: Callable, items: Iterable, *, workers: int = 1, limits: Limits = LIMITS,
-         failed: Callable[[object, str, str], object], ctx=None) -> Iterator:
+         failed: Callable[[object, str, str], object], fork: bool = False) -> Iterator:
     """``fn(item)`` for every item, in worker processes; results in completion order.
 
     Args:
-        fn: a picklable, importable function of one item; it returns a result (never None).
+        fn: a module-level function of one item (importable by the worker); it returns a result, never None.
         items: the work (picklable).
         workers: processes at a time.
         limits: handed to each worker (time limit, memory cap and every reader limit).
         failed: ``failed(item, reason, kind)`` makes the result for an item whose worker died
             (kind ``worker_died``), ran out of memory (``out_of_memory``) or was stuck (``timeout``).
-        ctx: the multiprocessing context (default :func:`context`).
+        fork: fork the workers from this process (only for a process with no threads, see :class:`_Worker`).
     """
-    ctx = ctx or context()
     queue = deque(items)
     slots: list[_Slot] = []
     stuck_after = limits.file_timeout_s + limits.kill_grace_s if limits.file_timeout_s > 0 else None
     workers = max(1, workers)
 
-    def start() -> _Slot:
-        here, there = ctx.Pipe(duplex=True)
-        proc = ctx.Process(target=_worker, args=(there, fn, limits), daemon=True)
-        proc.start()
-        there.close()
-        return _Slot(proc, here)
-
     def retire(slot: _Slot) -> None:
         queue.extendleft(reversed(slot.batch))  # items it had not begun go back to the queue
         slot.batch.clear()
         slots.remove(slot)
-        try:
-            slot.conn.close()
-        except OSError:
-            pass
-        if slot.proc.is_alive():
-            slot.proc.kill()
-        slot.proc.join()
+        slot.worker.close()
+        slot.worker.kill()
 
     try:
         while queue or any(s.batch for s in slots):
             while len(slots) < workers and len(slots) < len(queue) + sum(bool(s.batch) for s in slots):
-                slots.append(start())
+                slots.append(_Slot(_Worker(fn, limits, fork)))
             for s in list(slots):
                 if not s.batch and queue:
                     n = max(1, min(_BATCH, len(queue) // (workers * 4)))
@@ -163,17 +261,19 @@ def imap(fn: Callable, items: Iterable, *, workers: int = 1, limits: Limits = LI
             timeout = 1.0
             if stuck_after is not None:
                 timeout = max(0.0, min(timeout, min(s.started + stuck_after for s in busy) - time.monotonic()))
-            ready = set(wait([s.conn for s in busy] + [s.proc.sentinel for s in busy], timeout=timeout))
+            ready = set(wait([s.worker.inbox for s in busy], timeout=timeout))
             for s in busy:
-                dead = s.proc.sentinel in ready
-                leaving = False  # it reported its item and is leaving (memory)
-                if dead or s.conn in ready:
-                    while s.batch and s.conn.poll():
+                dead = leaving = False  # leaving: it reported its item and is going (memory)
+                if s.worker.inbox in ready:
+                    while s.batch and s.worker.inbox.poll():
                         try:
-                            kind, result = s.conn.recv()
-                        except (EOFError, OSError):
+                            kind, result = s.worker.inbox.recv()
+                        except (EOFError, OSError):  # its end of the pipe closed: it died
                             dead = True
                             break
+                        if kind == "ready":
+                            s.worker.ready = True
+                            continue
                         item = s.batch.popleft()
                         s.started = time.monotonic()
                         if kind == "done":
@@ -185,34 +285,41 @@ def imap(fn: Callable, items: Iterable, *, workers: int = 1, limits: Limits = LI
                         break
                 if leaving:
                     retire(s)
+                elif dead and not s.worker.ready:
+                    code = s.worker.exitcode
+                    raise RuntimeError(f"a worker process could not start ({signal_name(code)}): "
+                                       f"{s.worker.startup_error()}")
                 elif dead:
-                    s.proc.join(timeout=5)
+                    code = s.worker.exitcode
                     if s.batch:  # the first item without a result is the one it died on
                         item = s.batch.popleft()
-                        yield failed(item, f"worker died ({signal_name(s.proc.exitcode)}; out of memory?)",
-                                     "worker_died")
+                        yield failed(item, f"worker died ({signal_name(code)}; out of memory?)", "worker_died")
                     retire(s)
                 elif stuck_after is not None and s.batch and time.monotonic() - s.started > stuck_after:
-                    s.proc.kill()
-                    s.proc.join()
+                    s.worker.kill()
                     item = s.batch.popleft()
                     yield failed(item, f"gave up after {limits.file_timeout_s:g} s (worker stopped)", "timeout")
                     retire(s)
     finally:
-        for s in list(slots):
+        for s in slots:
             try:
-                s.conn.send(None)
+                s.worker.outbox.send(None)
             except OSError:
                 pass
-        for s in list(slots):
-            s.proc.join(timeout=2)
-            if s.proc.is_alive():
-                s.proc.kill()
-                s.proc.join()
-            s.conn.close()
+        deadline = time.monotonic() + 2
+        for s in slots:
+            try:
+                s.worker.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+            s.worker.kill()
+            s.worker.close()
 
 
 def run_one(fn: Callable, item, *, limits: Limits = LIMITS, failed: Callable[[object, str, str], object]):
-    """``fn(item)`` in one forked worker under the limits (``xxgk parse``): its result, or ``failed(...)``."""
-    ctx = context("fork" if os.name == "posix" else None)
-    return next(imap(fn, [item], workers=1, limits=limits, failed=failed, ctx=ctx))
+    """``fn(item)`` in one worker under the limits: its result, or ``failed(...)``.
+
+    For ``xxgk parse``: the worker is forked (where there is ``os.fork``), since that process has
+    imported only the parser and started no thread; this saves ~0.3 s a call.
+    """
+    return next(imap(fn, [item], workers=1, limits=limits, failed=failed, fork=hasattr(os, "fork")))

@@ -84,3 +84,36 @@ def test_errors_that_depend_on_the_machine_are_retried(faulty):
     second, ds = faulty.build()  # default limits: the timed-out file is tried again, the other error reused
     assert second.parsed == 1 and second.reused == 5
     assert "runs.txt" in set(ds.reports["source_file"]) and faulty.error(ds, "notes.txt")["kind"] == "not_a_report"
+
+
+def test_a_forked_worker_too(tmp_path):
+    """`xxgk parse` forks its worker: the same outcomes (run in a fresh process, which has no threads)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = ("from xxgk.pool import run_one; from xxgk.limits import Limits; "
+            "from tests.faults.helpers import behave, failed; "
+            "lim = Limits(worker_memory_mb=300, file_timeout_s=1, kill_grace_s=0.5); "
+            "print([run_one(behave, i, limits=lim, failed=failed) for i in ('a', 'kill', 'abort', 'hog', 'hang')])")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == str(["ok:a", "worker_died:kill:worker died (killed by SIGKILL; out of memory?)",
+                                    "worker_died:abort:worker died (killed by SIGABRT; out of memory?)",
+                                    "out_of_memory:hog:needs more memory than the 300 MiB a worker may use",
+                                    "timeout:hang:gave up after 1 s (worker stopped)"])
+
+
+def test_a_script_without_main_guard_can_build(previous, tmp_path):
+    """Workers are fresh interpreters that never import the caller's __main__ (multiprocessing's spawn
+    and forkserver would run this script again in every worker)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "mine.py"
+    script.write_text(f"import xxgk\nres = xxgk.build([{str(previous / 'in')!r}], {str(tmp_path / 'out')!r}, "
+                      "workers=2, progress=False)\nprint(res.reports, res.errors)\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["4", "0"]
