@@ -3,6 +3,7 @@ PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+SHARED  ?= ../shared
 .DEFAULT_GOAL := help
 
 .PHONY: help venv reports data test test-fast lint bench score clean
@@ -37,7 +38,7 @@ bench: $(STAMP)  ## parse speed per format on the corpus
 	$(BIN)/python bench/parse_speed.py
 
 score: $(STAMP)  ## score the parser against ../shared/corpus/gold
-	$(PY) ../shared/tools/score_gold.py ../shared/corpus/gold ../shared/corpus --cmd "$(BIN)/xxgk parse {file} --json" -v
+	$(PY) $(SHARED)/tools/score_gold.py $(SHARED)/corpus/gold $(SHARED)/corpus --cmd "$(BIN)/xxgk parse {file} --json" -v
 
 clean:  ## remove built data and rendered reports (keeps .venv)
 	rm -rf data/processed/* reports/* bench/out

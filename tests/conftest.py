@@ -1,7 +1,4 @@
-"""Shared fixtures: paths to the repository, the bundled data, and ../shared (skipped when absent).
-
-$XXGK_SHARED points elsewhere when the checkout is not beside ``shared`` (e.g. a git worktree).
-"""
+"""Shared fixtures: paths to the repository, the bundled data, and ../shared (skipped when absent)."""
 
 from __future__ import annotations
 
@@ -12,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("XXGK_SHARED") or ROOT.parent / "shared")
+SHARED = Path(os.environ.get("XXGK_SHARED") or ROOT.parent / "shared")  # XXGK_SHARED: for a worktree elsewhere
 CORPUS = SHARED / "corpus"
 
 

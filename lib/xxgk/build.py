@@ -1,45 +1,66 @@
 """Many report files → the dataset: Parquet tables (plus DuckDB views, see :mod:`xxgk.dataset`).
 
-``build(paths, out)`` parses every file under ``paths`` in parallel (all cores, or a Dask cluster),
-streams the rows into Parquet row groups (memory stays bounded however many files there are), adds
-the cross-report checks, writes the data dictionary, and swaps the new dataset in only when all of
-it is written: a failed or interrupted build leaves the previous dataset as it was. Files whose
-content, sources.csv row and parser are unchanged are not parsed again: their rows are copied from
-the previous dataset.
+``build(paths, out)`` parses every file under ``paths`` in worker processes (all cores, or a Dask
+cluster), streams the rows into Parquet row groups (memory stays bounded however many files there
+are), adds the cross-report checks, writes the data dictionary, and swaps the new dataset in only
+when all of it is written: a failed or interrupted build leaves the previous dataset as it was. Files
+whose content, sources.csv row and parser are unchanged are not parsed again: their rows are copied
+from the previous dataset (and if that dataset turns out to be damaged, every file is parsed again).
+
+One bad file never stops a build: a file that cannot be parsed, breaks a limit, kills its worker or
+hangs it is an ``errors`` row with a one-line reason (:mod:`xxgk.worker`, :mod:`xxgk.pool`), and so is
+a file whose ``sources.csv`` line is wrong. The folder's life cycle (lock, temporary folder, swap,
+recovery) is :mod:`xxgk.lifecycle`.
 
 Metadata a parser cannot know (canonical agency name, level, region, URL) comes from a
-``sources.csv`` beside the files, keyed by file path.
+``sources.csv`` beside the files, keyed by file path, in UTF-8 or GB18030 (as Excel writes it).
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
+import io
 import json
 import os
+import re
 import shutil
+import stat
 import sys
 import time
-import uuid
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
+from . import lifecycle
 from . import metadata as md
 from .document import ReportError
-from .limits import TimeLimit, time_limit
+from .limits import LIMITS, Limits, using
+from .worker import Task, agency_id, build_key, error_row, parser_fingerprint, process, sha256
 
+__all__ = ["build", "BuildResult", "BuildError", "discover", "read_sources", "Task", "agency_id",
+           "parser_fingerprint", "process", "recover"]
+
+recover = lifecycle.recover  # readers and older callers: xxgk.build.recover(out)
 STORED = [t for t in md.TABLES.values() if not t.derived]
 SKIP_NAMES = {"sources.csv", "agencies.csv", "README.md", "readme.md", "LICENSE", ".gitkeep"}
-FILE_TIMEOUT_S = 60  # a file that takes longer is given up (an errors row), never a hang
 ROW_GROUP_REPORTS = 1000
 DUCKDB_MEMORY = "256MB"  # DuckDB's cap for the sort and cross-report passes; it spills to disk beyond it
+
+SAFE_ID = re.compile(r"[^\W_][\w.-]{0,79}")  # an agency_id from sources.csv: a safe file name, never a path
+RETRY_KINDS = {"timeout", "out_of_memory", "worker_died", "over_limit", "too_large", "not_a_file", "not_found"}
+# errors that depend on the machine or on the limits, so a rebuild tries those files again
+
+
+class BuildError(Exception):
+    """The dataset could not be written (disk full, permissions …); the previous dataset is unchanged."""
+
+
 def arrow_type(dtype: str) -> pa.DataType:
     """The Arrow type of a metadata dtype (metadata.DTYPES)."""
     name = md.DTYPES[dtype][1]
@@ -51,190 +72,142 @@ def schema(table: md.Table) -> pa.Schema:
     return pa.schema([pa.field(c.name, arrow_type(c.dtype)) for c in table.columns])
 
 
-@cache
-def parser_fingerprint() -> str:
-    """A hash of the library's code and metadata: any change makes a rebuild parse every file again."""
-    h = hashlib.sha256()
-    root = Path(__file__).parent
-    for p in sorted(list(root.rglob("*.py")) + list(root.rglob("*.csv"))):
-        h.update(p.relative_to(root).as_posix().encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def agency_id(name: str) -> str:
-    """A stable id for a canonical agency name (the same name always gives the same id)."""
-    return "ag-" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:10]
-
-
 # --- inputs ---------------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class Task:
-    """One input file, with its sources.csv row and the key that says whether it changed."""
-
-    path: str
-    rel: str
-    meta: dict = field(default_factory=dict)
-
-
 def discover(paths: Iterable[str | Path]) -> tuple[list[Task], list[dict]]:
-    """Every candidate report file under the paths, with sources.csv metadata; and missing paths as errors."""
+    """Every candidate report file under the paths, with sources.csv metadata; and, as errors rows,
+    missing paths, files that are not regular files, and files whose sources.csv line is wrong."""
     tasks: list[Task] = []
-    missing: list[dict] = []
+    errors: list[dict] = []
     for base in paths:
         base = Path(base)
-        if not base.exists():
-            missing.append({"source_file": str(base), "sha256": None, "reason": "no such file or folder",
-                            "kind": "not_found", "build_key": None})
+        if not base.exists() and not base.is_symlink():
+            errors.append(error_row(str(base), "no such file or folder", "not_found"))
             continue
         root = base if base.is_dir() else base.parent
-        sources = read_sources(root)
-        files = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        sources, problems, notes, source_errors = read_sources(root)
+        errors += source_errors
+        files = sorted(p for p in base.rglob("*") if not p.is_dir()) if base.is_dir() else [base]
         for p in files:
+            rel = p.relative_to(root).as_posix()
             if p.name in SKIP_NAMES or any(part.startswith(".") for part in p.relative_to(root).parts):
                 continue
-            rel = p.relative_to(root).as_posix()
-            tasks.append(Task(str(p), rel, sources.get(rel, {})))
-    return tasks, missing
+            try:
+                mode = os.stat(p).st_mode
+            except OSError:
+                errors.append(error_row(rel, "a link to nothing (broken symbolic link)", "not_found"))
+                continue
+            if not stat.S_ISREG(mode):
+                from .readers.guards import file_type
+
+                errors.append(error_row(rel, f"{file_type(mode)}, not a regular file; not read", "not_a_file"))
+                continue
+            if rel in problems:
+                errors.append(error_row(rel, problems[rel], "bad_metadata"))
+                continue
+            tasks.append(Task(str(p), rel, sources.get(rel, {}), list(notes)))
+    return tasks, errors
 
 
-def read_sources(root: Path) -> dict[str, dict]:
-    """``sources.csv`` of a folder, keyed by its ``file`` column (paths relative to the folder)."""
+def _year(text: str) -> int | None:
+    m = re.fullmatch(r"((?:19|20)[0-9]{2})\s*年?度?", unicodedata.normalize("NFKC", text).strip())
+    return int(m.group(1)) if m else None
+
+
+def read_sources(root: Path) -> tuple[dict[str, dict], dict[str, str], list[str], list[dict]]:
+    """``sources.csv`` of a folder (UTF-8 or GB18030), checked line by line.
+
+    Returns:
+        ``(rows, problems, notes, errors)``: the rows by their ``file`` column (paths relative to the
+        folder; ``year`` normalised, e.g. "2019年" → "2019"); for the files whose line is wrong, the
+        one-line reason; notes for every report of the folder (when the file could not be read at
+        all); and errors rows for sources.csv itself.
+    """
     p = root / "sources.csv"
     if not p.exists():
-        return {}
-    with open(p, encoding="utf-8-sig", newline="") as fh:
-        return {r["file"].strip(): {k: (v.strip() if isinstance(v, str) else v) for k, v in r.items()}
-                for r in csv.DictReader(fh) if r.get("file")}
+        return {}, {}, [], []
 
+    def unusable(reason: str) -> tuple[dict, dict, list, list]:
+        note = f"sources.csv of this folder not used ({reason}); agency and year as printed in the report"
+        return {}, {}, [note], [error_row("sources.csv", reason, "bad_metadata")]
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def build_key(sha: str, meta: dict) -> str:
-    """What decides whether a file must be parsed again."""
-    blob = json.dumps([sha, meta, parser_fingerprint()], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(blob.encode()).hexdigest()[:24]
-
-
-# --- the worker -----------------------------------------------------------------------------
-
-def process(task: Task) -> dict:
-    """Parse one file into the rows of every table (runs in a worker process). Never raises."""
-    rel = task.rel
-    cpu0 = time.process_time()
+    if not p.is_file():
+        return unusable("not a regular file")
     try:
-        data = Path(task.path).read_bytes()
+        data = p.read_bytes()
     except OSError as exc:
-        return {"error": {"source_file": rel, "sha256": None, "reason": f"cannot read: {exc.strerror or exc}",
-                          "kind": "unreadable", "build_key": None}}
-    sha = _sha256(data)
-    key = build_key(sha, task.meta)
+        return unusable(f"cannot read: {exc.strerror or exc}")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return unusable("neither UTF-8 nor GB18030 text")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: dict[str, dict] = {}
+    problems: dict[str, str] = {}
     try:
-        with time_limit(FILE_TIMEOUT_S):
-            from . import parse_bytes
-            from .checks import text_vs_table
-
-            report = parse_bytes(data, rel)
-            w4 = text_vs_table(report)
-    except ReportError as exc:
-        return {"error": {"source_file": rel, "sha256": sha, "reason": exc.reason, "kind": exc.kind,
-                          "build_key": key}}
-    except TimeLimit:
-        return {"error": {"source_file": rel, "sha256": sha, "reason": f"gave up after {FILE_TIMEOUT_S} s",
-                          "kind": "timeout", "build_key": key}}
-    except Exception as exc:  # a parser bug must not stop the batch; it is recorded instead
-        return {"error": {"source_file": rel, "sha256": sha, "reason": f"internal error: {type(exc).__name__}: {exc}",
-                          "kind": "internal", "build_key": key}}
-    out = rows_of(report, task, sha, key, w4)
-    out["cpu_seconds"] = time.process_time() - cpu0
-    return out
-
-
-def _cell(cv, money: bool | None = None) -> tuple:
-    """The stored columns of a cell (metadata._VALUE): value, raw, flag, candidates, note, evidence, and for
-    Table 2 (``money`` not None) the amount."""
-    cands = None if cv.candidates is None else [None if v is None else float(v) for v in cv.candidates]
-    value = None if money or cv.value is None else int(cv.value)
-    row = (value, cv.raw, cv.flag, cands, cv.note, cv.evidence)
-    return row if money is None else row + (float(cv.value) if money and cv.value is not None else None,)
-
-
-def _whole(v) -> int | None:
-    return None if v is None else int(round(v))
-
-
-def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
-    """The rows of one parsed report for every stored table (report_id is added by the caller)."""
-    meta = task.meta
-    parsed_agency = report.meta.get("agency")
-    agency = meta.get("agency") or parsed_agency or "(unknown agency)"
-    year = report.meta.get("year")
-    notes = list(report.warnings)
-    if meta.get("year"):
-        listed = int(meta["year"])
-        if year is not None and year != listed:
-            notes.append(f"year {year} in the report, {listed} in sources.csv; sources.csv is used")
-        year = listed
-    aid = meta.get("agency_id") or agency_id(agency)
-    checks = list(report.checks) + list(w4)
-    failed = sum(1 for c in report.checks if not c.passed)
-    cells = [cv for t in (report.table2, report.table3, report.table4) for cv in t.values()]
-    flagged = sum(1 for cv in cells if cv.flag in md.ATTENTION_FLAGS)
-    unknown = any(cv.is_open for cv in cells)
-    level = meta.get("level") or None
-    if level not in md.LEVELS:
-        level = None
-    rep = {
-        "agency_id": aid, "agency": agency, "agency_parsed": parsed_agency, "level": level,
-        "region": meta.get("region") or None, "year": year, "template": report.template, "format": report.format,
-        "title": report.meta.get("title"), "published": report.meta.get("published"), "source_file": task.rel,
-        "sha256": sha, "source_url": meta.get("url") or meta.get("source_url") or report.meta.get("url"),
-        "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
-        "flagged_cells_count": flagged, "warnings_count": len(notes), "is_complete": not failed and not unknown,
-    }
-    money = md.table2_money_measures()
-    t2 = [(i, m, *_cell(cv, m in money), cv.unit) for (i, m), cv in report.table2.items()]
-    t3 = [(r, a, *_cell(cv)) for (r, a), cv in report.table3.items()]
-    t4 = [(p, o, *_cell(cv)) for (p, o), cv in report.table4.items()]
-    ck = [(c.rule, c.scope, _whole(c.expected), _whole(c.actual), c.passed, c.rule.startswith("W"), c.note)
-          for c in checks]
-    secs = [(n, s["heading"], s["text"]) for n, s in sorted(report.sections.items())]
-    figs = [(f.measure, f.value, f.unit, f.is_approximate, f.channel, f.category, f.section, f.mention, f.evidence)
-            for f in report.figures]
-    counts = [(m.section, m.index, m.text, m.value, m.unit, m.is_approximate, m.measure, m.channel, m.category,
-               m.reason, m.sentence) for m in report.counts]
-    return {"report": rep, "active_disclosure": t2, "applications": t3, "review_litigation": t4, "checks": ck,
-            "sections": secs, "narrative_figures": figs, "text_counts": counts, "warnings": notes}
+        if "file" not in (reader.fieldnames or []):
+            return unusable("no 'file' column in its first line")
+        for r in reader:
+            name = (r.get("file") or "").strip()
+            if not name:
+                continue
+            row = {k: (v.strip() if isinstance(v, str) else v) for k, v in r.items() if k is not None}
+            where = f"sources.csv line {reader.line_num}"
+            if row.get("year"):
+                year = _year(row["year"])
+                if year is None:
+                    problems[name] = f"{where}: year '{row['year']}' is not a year (write 2019 or 2019年)"
+                    continue
+                row["year"] = str(year)
+            aid = row.get("agency_id")
+            if aid and not SAFE_ID.fullmatch(aid):
+                problems[name] = (f"{where}: agency_id '{aid}' is not a safe id (letters, digits, '.', '-', '_'; "
+                                  "at most 80; no path separators)")
+                continue
+            rows[name] = row
+    except csv.Error as exc:
+        return unusable(f"line {reader.line_num}: {exc}")
+    return rows, problems, [], []
 
 
 # --- running the workers ---------------------------------------------------------------------
 
-def _run_local(tasks: list[Task], workers: int) -> Iterator[dict]:
-    if workers <= 1 or len(tasks) < 4:
-        for t in tasks:
-            yield process(t)
-        return
-    import multiprocessing as mp
-
-    ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    with ctx.Pool(workers) as pool:
-        yield from pool.imap_unordered(process, tasks, chunksize=max(1, min(64, len(tasks) // (workers * 8))))
+def _failed(task: Task, reason: str, kind: str) -> dict:
+    """The result for a file whose worker died, ran out of memory or was stopped."""
+    return {"error": error_row(task.rel, reason, kind)}
 
 
-def _run_dask(tasks: list[Task], address: str) -> Iterator[dict]:
+def _run_local(tasks: list[Task], workers: int, limits: Limits) -> Iterator[dict]:
+    from .pool import imap
+
+    yield from imap(process, tasks, workers=workers, limits=limits, failed=_failed)
+
+
+def _run_dask(tasks: list[Task], address: str, limits: Limits) -> Iterator[dict]:
     """Parse on a Dask cluster (the workers must see the files at the same paths and have xxgk
-    installed); results stream back in batches so the scheduler never holds the whole corpus."""
+    installed); results stream back in batches so the scheduler never holds the whole corpus. A task
+    whose worker dies (Dask gives up after its retries) is an errors row like any other."""
+    from functools import partial
+
     from dask.distributed import Client, as_completed
+
+    from .worker import process_under
 
     with Client(address) as client:
         batch = 512
         for i in range(0, len(tasks), batch):
-            futures = client.map(process, tasks[i:i + batch], pure=False)
+            chunk = tasks[i:i + batch]
+            futures = client.map(partial(process_under, limits), chunk, pure=False)
+            task_of = {f.key: t for f, t in zip(futures, chunk, strict=True)}
             for fut in as_completed(futures):
-                yield fut.result()
+                try:
+                    yield fut.result()
+                except Exception as exc:  # KilledWorker and the like
+                    yield _failed(task_of[fut.key], f"worker died ({type(exc).__name__}: {exc})", "worker_died")
             del futures
 
 
@@ -273,6 +246,16 @@ class _Writers:
             if name is None or n == name:
                 self.writers.pop(n).close()
 
+    def abandon(self) -> None:
+        """Close every writer without flushing (the folder is about to be thrown away)."""
+        for w in self.writers.values():
+            try:
+                w.close()
+            except Exception:
+                pass
+        self.writers.clear()
+        self.buffers.clear()
+
 
 def _previous(out: Path) -> dict[str, tuple[str, str]]:
     """source_file → (build_key, report_id) of the previous dataset, for reuse."""
@@ -292,7 +275,8 @@ def _previous_errors(out: Path) -> dict[str, dict]:
     if not p.exists():
         return {}
     try:
-        return {r["source_file"]: r for r in pq.read_table(p).to_pylist() if r.get("build_key")}
+        return {r["source_file"]: r for r in pq.read_table(p).to_pylist()
+                if r.get("build_key") and r.get("kind") not in RETRY_KINDS}
     except Exception:
         return {}
 
@@ -318,20 +302,65 @@ class BuildResult:
     seconds: float = 0.0
     error_reasons: list[str] = field(default_factory=list)
     per_format: dict[str, list[float]] = field(default_factory=dict)  # format → [reports, cpu seconds]
+    worker_peak_mb: float = 0.0  # the largest peak resident memory a worker reported
+    notes: list[str] = field(default_factory=list)  # what the build had to work around
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
         lines = [f"built {self.out}: {self.reports} reports from {self.files} files "
                  f"({self.parsed} parsed, {self.reused} unchanged and reused), {self.errors} errors, "
                  f"{self.seconds:.1f} s"]
+        lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  error: {r}" for r in self.error_reasons[:20]]
         if len(self.error_reasons) > 20:
             lines.append(f"  … and {len(self.error_reasons) - 20} more (see errors.parquet)")
         return "\n".join(lines)
 
 
+@dataclass
+class _Plan:
+    """Which files to parse and which to take from the previous dataset."""
+
+    fresh: list[Task] = field(default_factory=list)
+    reuse_ids: set[str] = field(default_factory=set)
+    reused_errors: list[dict] = field(default_factory=list)
+    reused: int = 0
+
+
+def _plan(tasks: list[Task], previous: dict, previous_errors: dict) -> _Plan:
+    from .readers.guards import read_path
+
+    plan = _Plan()
+    for t in tasks:
+        if not previous and not previous_errors:
+            plan.fresh.append(t)  # a first build: nothing to reuse, so no need to read the file twice
+            continue
+        try:
+            sha = sha256(read_path(t.path))
+        except ReportError:
+            plan.fresh.append(t)  # the worker says what is wrong with it
+            continue
+        key = build_key(sha, t.meta)
+        prev = previous.get(t.rel)
+        if prev and prev[0] == key:
+            plan.reuse_ids.add(prev[1])
+            plan.reused += 1
+        elif t.rel in previous_errors and previous_errors[t.rel].get("build_key") == key:
+            plan.reused_errors.append(previous_errors[t.rel])
+            plan.reused += 1
+        else:
+            plan.fresh.append(t)
+    return plan
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "…"
+
+
 def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = None, *, workers: int | None = None,
-          scheduler: str | None = None, progress: bool = True, _fail_after: int | None = None) -> BuildResult:
+          scheduler: str | None = None, progress: bool = True, limits: Limits | None = None,
+          _fail_after: int | None = None) -> BuildResult:
     """Build the dataset from report files.
 
     Args:
@@ -340,88 +369,111 @@ def build(paths: Iterable[str | Path] | None = None, out: str | Path | None = No
         workers: processes (default: all cores).
         scheduler: address of a Dask scheduler; parse there instead of local processes.
         progress: show a progress bar.
+        limits: what one file may cost (default :data:`xxgk.limits.LIMITS`), in every worker.
         _fail_after: testing hook, raise after this many files (simulates an interrupted build).
+
+    Raises:
+        BuildError: the dataset could not be written (one line; the previous dataset is unchanged).
+        lifecycle.Busy: another build is writing ``out``.
     """
     t0 = time.perf_counter()
     paths = [Path(p) for p in (paths or ["data/raw"])]
     out = Path(out or "data/processed")
-    recover(out)
-    tasks, missing = discover(paths)
-    previous = _previous(out)
-    previous_errors = _previous_errors(out)
-    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir(parents=True)
-    result = BuildResult(out, files=len(tasks))
-    try:
-        writers = _Writers(tmp)
-        reuse_ids: set[str] = set()
-        fresh: list[Task] = []
-        taken: set[str] = set()
-        error_rows: list[dict] = list(missing)
-        for t in tasks:
-            if not previous and not previous_errors:
-                fresh.append(t)  # a first build: nothing to reuse, so no need to read the file twice
-                continue
-            try:
-                sha = _sha256(Path(t.path).read_bytes())
-            except OSError:
-                fresh.append(t)
-                continue
-            key = build_key(sha, t.meta)
-            prev = previous.get(t.rel)
-            if prev and prev[0] == key:
-                reuse_ids.add(prev[1])
-                taken.add(prev[1])
-                result.reused += 1
-            elif t.rel in previous_errors and previous_errors[t.rel].get("build_key") == key:
-                error_rows.append(previous_errors[t.rel])
-                result.reused += 1
-            else:
-                fresh.append(t)
-        runner = _run_dask(fresh, scheduler) if scheduler else _run_local(fresh, workers or os.cpu_count() or 1)
-        bar = _bar(len(fresh), progress)
-        done = 0
-        for res in runner:
-            done += 1
-            bar.update(1)
-            if _fail_after is not None and done > _fail_after:
-                raise KeyboardInterrupt("simulated interruption")
-            if "error" in res:
-                error_rows.append(res["error"])
-                continue
-            rep = res["report"]
-            stat = result.per_format.setdefault(rep["format"], [0, 0.0])
-            stat[0] += 1
-            stat[1] += res.get("cpu_seconds", 0.0)
-            rid = _unique_id(f"{rep['agency_id']}-{rep['year']}", rep["sha256"], taken)
-            writers.add("reports", [tuple([rid] + [rep[c] for c in md.TABLES["reports"].names[1:]])])
-            for name in ("active_disclosure", "applications", "review_litigation", "checks", "sections",
-                         "narrative_figures", "text_counts"):
-                writers.add(name, [(rid,) + row for row in res[name]])
-            result.parsed += 1
-            if done % ROW_GROUP_REPORTS == 0:
-                writers.flush()
-        bar.close()
-        if reuse_ids:
-            _copy_previous(out, writers, reuse_ids)
-        for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
-                     "narrative_figures", "text_counts"):
-            writers.close(name)
-        for part in cross_report_checks(tmp):
-            writers.write_table("checks", part)
-        writers.add("errors", [tuple(e.get(c) for c in md.TABLES["errors"].names) for e in error_rows])
-        writers.close()
-        compact(tmp)
-        result.errors = len(error_rows)
-        result.error_reasons = [f"{e['source_file']}: {e['reason']}" for e in error_rows]
-        result.reports = pq.read_metadata(tmp / "reports.parquet").num_rows
-        write_datapackage(tmp / "datapackage.json")
-        _swap(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    limits = limits or LIMITS
+    with lifecycle.build_lock(out):
+        lifecycle.clean(out)
+        try:
+            tmp = lifecycle.staging(out)
+        except OSError as exc:
+            raise BuildError(f"cannot write in {out.parent}: {_one_line(exc)}") from exc
+        try:
+            result = _build(paths, out, tmp, workers, scheduler, progress, limits, _fail_after)
+            lifecycle.swap(tmp, out)
+        except BaseException as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            import duckdb
+
+            if isinstance(exc, OSError | pa.ArrowException | duckdb.Error):
+                raise BuildError(f"could not write the dataset ({_one_line(exc)}); "
+                                 f"the previous dataset in {out} is unchanged") from exc
+            raise
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, scheduler: str | None, progress: bool,
+           limits: Limits, _fail_after: int | None) -> BuildResult:
+    """Write the whole dataset into ``tmp`` (the caller swaps it in)."""
+    with using(limits):
+        tasks, early_errors = discover(paths)
+        previous = _previous(out)
+        plan = _plan(tasks, previous, _previous_errors(out))
+    result = BuildResult(out, files=len(tasks) + sum(e["kind"] in ("not_a_file", "bad_metadata")
+                                                      and e["source_file"] != "sources.csv" for e in early_errors))
+    writers = _Writers(tmp)
+    taken: set[str] = set(plan.reuse_ids)
+    if plan.reuse_ids:
+        try:
+            _copy_previous(out, writers, plan.reuse_ids)
+        except Exception as exc:  # a damaged previous table: parse everything instead
+            writers.abandon()
+            for f in tmp.iterdir():
+                f.unlink() if f.is_file() else shutil.rmtree(f, ignore_errors=True)
+            writers = _Writers(tmp)
+            result.notes.append(f"the previous dataset could not be read ({_one_line(exc)}); every file parsed again")
+            plan = _Plan(fresh=list(tasks))
+            taken = set()
+    result.reused = plan.reused
+    error_rows: list[dict] = list(early_errors) + list(plan.reused_errors)
+    fresh = plan.fresh
+    runner = (_run_dask(fresh, scheduler, limits) if scheduler
+              else _run_local(fresh, workers or os.cpu_count() or 1, limits))
+    try:
+        _collect(runner, result, writers, error_rows, taken, len(fresh), progress, _fail_after)
+    finally:
+        runner.close()  # stops the workers now, whatever happened
+    for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
+                 "narrative_figures", "text_counts"):
+        writers.close(name)
+    for part in cross_report_checks(tmp):
+        writers.write_table("checks", part)
+    writers.add("errors", [tuple(e.get(c) for c in md.TABLES["errors"].names) for e in error_rows])
+    writers.close()
+    compact(tmp)
+    result.errors = len(error_rows)
+    result.error_reasons = [f"{e['source_file']}: {e['reason']}" for e in error_rows]
+    result.reports = pq.read_metadata(tmp / "reports.parquet").num_rows
+    write_datapackage(tmp / "datapackage.json")
+    return result
+
+
+def _collect(runner: Iterator[dict], result: BuildResult, writers: _Writers, error_rows: list[dict], taken: set[str],
+             total: int, progress: bool, _fail_after: int | None) -> None:
+    """Write the workers' results as they come: rows to the writers, errors to ``error_rows``."""
+    bar = _bar(total, progress)
+    done = 0
+    for res in runner:
+        done += 1
+        bar.update(1)
+        if _fail_after is not None and done > _fail_after:
+            raise KeyboardInterrupt("simulated interruption")
+        result.worker_peak_mb = max(result.worker_peak_mb, res.get("peak_rss_mb") or 0.0)
+        if "error" in res:
+            error_rows.append(res["error"])
+            continue
+        rep = res["report"]
+        stat_ = result.per_format.setdefault(rep["format"], [0, 0.0])
+        stat_[0] += 1
+        stat_[1] += res.get("cpu_seconds", 0.0)
+        rid = _unique_id(f"{rep['agency_id']}-{rep['year']}", rep["sha256"], taken)
+        writers.add("reports", [tuple([rid] + [rep[c] for c in md.TABLES["reports"].names[1:]])])
+        for name in ("active_disclosure", "applications", "review_litigation", "checks", "sections",
+                     "narrative_figures", "text_counts"):
+            writers.add(name, [(rid,) + row for row in res[name]])
+        result.parsed += 1
+        if done % ROW_GROUP_REPORTS == 0:
+            writers.flush()
+    bar.close()
 
 
 def _bar(total: int, enabled: bool):
@@ -444,31 +496,6 @@ def _copy_previous(out: Path, writers: _Writers, ids: set[str]) -> None:
             flt = flt & ~pads.field("rule").isin(pa.array(list(CROSS_RULES)))
         for batch in ds.to_batches(filter=flt, batch_size=65536):
             writers.write_table(name, pa.Table.from_batches([batch]))
-
-
-def _swap(tmp: Path, out: Path) -> None:
-    """Put the new dataset in place: two renames; :func:`recover` mends a crash between them."""
-    old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
-    if out.exists():
-        os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def recover(out: Path) -> None:
-    """If a build died between its two renames, put the previous dataset back; drop stale temp folders."""
-    parent = out.parent
-    if not parent.exists():
-        return
-    olds = sorted(parent.glob(f".{out.name}.old-*"))
-    if not out.exists() and olds:
-        os.rename(olds[-1], out)
-        olds = olds[:-1]
-    for p in olds:
-        shutil.rmtree(p, ignore_errors=True)
-    for p in parent.glob(f".{out.name}.tmp-*"):
-        if time.time() - p.stat().st_mtime > 3600:  # an old, abandoned build
-            shutil.rmtree(p, ignore_errors=True)
 
 
 # --- cross-report checks --------------------------------------------------------------------
@@ -624,24 +651,22 @@ def data_dictionary_markdown() -> str:
 # --- CLI handlers (arguments are declared in cli.py) --------------------------------------
 
 def _cli_build(args) -> int:
+    changes = {}
+    if args.timeout is not None:
+        changes["file_timeout_s"] = args.timeout
+    if args.worker_memory is not None:
+        changes["worker_memory_mb"] = args.worker_memory
     try:
         res = build(args.paths, args.out, workers=args.workers, scheduler=args.scheduler,
-                    progress=not args.no_progress)
+                    progress=not args.no_progress, limits=replace(LIMITS, **changes))
     except KeyboardInterrupt:
         print("xxgk: build interrupted; the previous dataset is unchanged", file=sys.stderr)
         return 130
+    except (BuildError, lifecycle.Busy) as exc:
+        print(f"xxgk: build failed: {exc}", file=sys.stderr)
+        return 1
     print(res.summary())
     return 0 if res.reports or not res.files else 1
-
-
-def _cli_sql(args) -> int:
-    import pandas as pd
-
-    from .dataset import sql
-
-    with pd.option_context("display.max_rows", 200, "display.width", 200):
-        print(sql(args.query, args.data).to_string(index=False))
-    return 0
 
 
 def _cli_dictionary(args) -> int:

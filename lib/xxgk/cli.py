@@ -1,7 +1,12 @@
 """The ``xxgk`` command: parse, build, report, sql.
 
 Exit codes: 0 success; 2 the input is not a report, unreadable or unsupported (one line on stderr
-naming the file and the reason, nothing on stdout); 1 a usage or unexpected error.
+naming the file and the reason, nothing on stdout), or a query that cannot run; 1 a usage or
+unexpected error, or a build that could not write its dataset.
+
+``xxgk parse`` parses in a forked child process under the limits of :mod:`xxgk.limits` (memory cap,
+wall-clock limit), so that a file that kills its parser (PDFium aborts when it runs out of memory)
+or hangs inside a C call still gets its one line.
 """
 
 from __future__ import annotations
@@ -9,33 +14,58 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from . import ReportError, parse_file
-from .limits import TimeLimit, time_limit
+from .limits import LIMITS, TimeLimit, current, time_limit
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _parse_job(job: tuple[str, bool, bool]) -> tuple[int, str]:
+    """Parse one file and render the output (runs in the child): ``(exit code, text)``."""
+    path, as_json, compact = job
+    lim = current()
+    try:
+        with time_limit(lim.file_timeout_s):
+            report = parse_file(path)
+            if as_json:
+                from .export import report_dict
+
+                text = json.dumps(report_dict(report), ensure_ascii=False, indent=None if compact else 1)
+            else:
+                from .export import summary
+
+                text = summary(report)
+    except ReportError as exc:
+        return 2, f"xxgk: {exc.path}: {_one_line(exc.reason)}"
+    except TimeLimit:
+        return 2, f"xxgk: {path}: gave up after {lim.file_timeout_s:g} s"
+    except MemoryError:
+        raise
+    except Exception as exc:  # a bug must not print a traceback at the user; it still names the file
+        return 2, f"xxgk: {path}: internal error while parsing ({type(exc).__name__}: {_one_line(exc)})"
+    return 0, text
 
 
 def _parse(args) -> int:
+    from .pool import run_one
+
+    changes = {"file_timeout_s": args.timeout}
+    if args.memory_cap is not None:
+        changes["worker_memory_mb"] = args.memory_cap
     try:
-        with time_limit(args.timeout):
-            report = parse_file(args.file)
-    except ReportError as exc:
-        print(f"xxgk: {exc.path}: {exc.reason}", file=sys.stderr)
-        return 2
-    except TimeLimit:
-        print(f"xxgk: {args.file}: gave up after {args.timeout:g} s", file=sys.stderr)
-        return 2
-    except Exception as exc:  # a bug must not print a traceback at the user; it still names the file
-        print(f"xxgk: {args.file}: internal error while parsing ({type(exc).__name__}: {exc})", file=sys.stderr)
-        return 2
-    if args.json:
-        from .export import report_dict
-
-        sys.stdout.write(json.dumps(report_dict(report), ensure_ascii=False, indent=None if args.compact else 1))
-        sys.stdout.write("\n")
-    else:
-        from .export import summary
-
-        print(summary(report))
+        code, text = run_one(_parse_job, (args.file, args.json, args.compact), limits=replace(LIMITS, **changes),
+                             failed=lambda job, reason, kind: (2, f"xxgk: {args.file}: {reason}"))
+    except KeyboardInterrupt:
+        return 130
+    if code:
+        print(text, file=sys.stderr)
+        return code
+    sys.stdout.write(text)
+    sys.stdout.write("\n")
     return 0
 
 
@@ -59,7 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="print the full result as one JSON object")
     p.add_argument("--compact", action="store_true", help="with --json: no indentation")
-    p.add_argument("--timeout", type=float, default=60, help="give up after this many seconds (default 60)")
+    p.add_argument("--timeout", type=float, default=LIMITS.file_timeout_s,
+                   help=f"give up after this many seconds (default {LIMITS.file_timeout_s:g}; 0: no limit)")
+    p.add_argument("--memory-cap", type=int, default=None, metavar="MiB",
+                   help=f"address space the parser may use (default {LIMITS.worker_memory_mb}; 0: no cap)")
     p.set_defaults(func=_parse)
 
     b = sub.add_parser("build", help="parse a folder of reports into the dataset")
@@ -68,12 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     b.add_argument("--scheduler", default=None, help="Dask scheduler address: parse on that cluster")
     b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--timeout", type=float, default=None,
+                   help=f"give up on a file after this many seconds (default {LIMITS.file_timeout_s:g}; 0: no limit)")
+    b.add_argument("--memory-cap", dest="worker_memory", type=int, default=None, metavar="MiB",
+                   help=f"address space each worker may use (default {LIMITS.worker_memory_mb}; 0: no cap)")
     b.set_defaults(func=_lazy("build", "_cli_build"))
 
     q = sub.add_parser("sql", help="run DuckDB SQL over the dataset")
     q.add_argument("query")
     q.add_argument("--data", default=None, help="dataset folder (default data/processed)")
-    q.set_defaults(func=_lazy("build", "_cli_sql"))
+    q.set_defaults(func=_lazy("dataset", "_cli_sql"))
 
     d = sub.add_parser("dictionary", help="write the data dictionary (markdown) from the metadata")
     d.add_argument("--out", default="docs/data-dictionary.md")

@@ -4,6 +4,12 @@
 pushed down to Parquet, so a large dataset is not read whole), returns a :class:`Dataset` whose
 attributes are DataFrames, and computes the derived tables users ask for (outcome shares, applicant
 mix, review/litigation correction rates, year-over-year changes) from the stored ones.
+
+Reading goes through :mod:`xxgk.lifecycle`: a reader mends a dataset a dead build left between two
+renames, never disturbs a running build, and a table read after a rebuild swapped in another dataset
+raises a clear error instead of mixing two builds. ``sql()`` runs the user's query on a DuckDB
+connection that can only read the dataset: queries only, no file access beyond the dataset folder,
+no extensions, settings locked.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 
+from . import lifecycle
 from . import metadata as md
 
 STORED = [t.name for t in md.TABLES.values() if not t.derived]
@@ -129,15 +136,26 @@ class Dataset:
     ``review_litigation_rates``, ``year_over_year``.
     """
 
-    def __init__(self, path: Path, reports: pd.DataFrame, ids: list[str] | None):
+    def __init__(self, path: Path, reports: pd.DataFrame, ids: list[str] | None, generation=None):
         self.path = path
         self.reports = reports
         self._ids = ids  # the reports kept by load()'s filters (None: all)
+        self._generation = generation  # which build of the folder load() read (lifecycle.generation)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
-        """Stored tables are read on first use (with load()'s filters), so a large dataset is not read whole."""
+        """Stored tables are read on first use (with load()'s filters), so a large dataset is not read whole.
+
+        Raises:
+            RuntimeError: a rebuild replaced the dataset since :func:`load` (load it again).
+        """
         if name in STORED and name != "reports":
-            df = _read_table(self.path, name, self._ids)
+            stale = RuntimeError(f"the dataset in {self.path} was rebuilt after xxgk.load(); load it again")
+            if self.__dict__.get("_generation") is not None and lifecycle.generation(self.path) != self._generation:
+                raise stale
+            try:
+                df = _read_table(self.path, name, self._ids)
+            except FileNotFoundError:
+                raise stale from None
             setattr(self, name, df)
             return df
         raise AttributeError(name)
@@ -365,13 +383,20 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
         FileNotFoundError: no dataset at ``path`` (run ``xxgk build`` or ``make data``).
         LookupError: ``agency`` matches no report (the message names the nearest known agencies).
     """
-    from .build import recover
-
     p = Path(path) if path else default_path()
-    recover(p)
-    if not (p / "reports.parquet").exists():
-        raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
-    reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+    for _ in range(20):  # a swap between two renames can move the folder while it is opened: look again
+        lifecycle.recover(p)
+        generation = lifecycle.generation(p)
+        if not (p / "reports.parquet").exists():
+            raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+        try:
+            reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+        except FileNotFoundError:
+            continue
+        if lifecycle.generation(p) == generation:
+            break
+    else:
+        raise FileNotFoundError(f"the dataset in {p} kept being replaced while it was read; try again")
     if agency is not None and reports.num_rows == 0:
         import difflib
 
@@ -382,7 +407,7 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
         raise LookupError(f"no report of '{wanted}'{f' for {year}' if year else ''} in {p}; "
                           f"nearest known agencies: {', '.join(near) or '(none)'}")
     ids = reports.column("report_id").to_pylist() if (agency is not None or year is not None) else None
-    return Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids)
+    return Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids, generation)
 
 
 def _finish_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -402,29 +427,95 @@ def _read_table(path: Path, name: str, ids: list[str] | None) -> pd.DataFrame:
     return _finish_frame(pads.dataset(f).to_table(filter=_filter(name, None, None, ids)).to_pandas(), name)
 
 
+SQL_MEMORY = "2GB"  # DuckDB's memory for a user's query
+_QUERY_TYPES = {"SELECT"}  # select, with … select, from-first, describe, show, summarize
+
+
+class SQLError(Exception):
+    """A query that cannot run: not a query, refused by the sandbox, or wrong (one line)."""
+
+
+def _readonly_connection(p: Path):
+    """A DuckDB connection with one view per stored table, that can read the dataset folder and nothing
+    else: external access off (no other files, no network, no extension installs), extension
+    autoloading off, and the configuration locked so that a query cannot turn any of it back on."""
+    import duckdb
+
+    folder = p.resolve()
+    con = duckdb.connect(config={"autoload_known_extensions": False, "autoinstall_known_extensions": False,
+                                 "allow_community_extensions": False, "memory_limit": SQL_MEMORY,
+                                 "threads": max(1, min(4, os.cpu_count() or 1))})
+    con.execute("set allowed_directories = ?", [[folder.as_posix() + "/"]])
+    con.execute("set enable_external_access = false")
+    for name in STORED:
+        f = folder / f"{name}.parquet"
+        if f.exists():
+            con.execute(f"create view {name} as select * from read_parquet('{_sql_str(f.as_posix())}')")
+    con.execute("set lock_configuration = true")
+    return con
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
+
+
 def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
     """Run DuckDB SQL over the dataset's tables (each a view of its Parquet file); a DataFrame back.
 
+    Only queries run (``select``, ``with``, ``describe``, ``show``, ``summarize``), on a connection that
+    can read the dataset folder and nothing else: ``copy``, ``attach``, ``install``/``load``,
+    ``read_text('/etc/…')`` and ``set`` are refused.
+
     Example: ``xxgk.sql("select agency, year, value from applications join reports using (report_id)
     where row = 'new_received' and applicant = 'total'")``.
+
+    Raises:
+        FileNotFoundError: no dataset at ``path``.
+        SQLError: the query is not a query, is refused, or fails (the message is one line).
     """
     import duckdb
 
     p = Path(path) if path else default_path()
-    from .build import recover
-
-    recover(p)
+    lifecycle.recover(p)
     if not (p / "reports.parquet").exists():
         raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
-    con = duckdb.connect()
+    con = _readonly_connection(p)
     try:
-        for name in STORED:
-            f = p / f"{name}.parquet"
-            if f.exists():
-                con.execute(f"create view {name} as select * from read_parquet('{f.resolve().as_posix()}')")
-        return con.execute(query).df()
+        try:
+            statements = con.extract_statements(query)
+        except duckdb.Error as exc:
+            raise SQLError(_first_line(exc)) from None
+        if not statements:
+            raise SQLError("no query given")
+        for st in statements:
+            kind = str(st.type).rsplit(".", 1)[-1]
+            if kind not in _QUERY_TYPES:
+                word = (st.query.split() or [kind])[0].lower()
+                raise SQLError(f"only queries can run (select, with, describe, show, summarize), not {word}")
+        try:
+            return con.execute(query).df()
+        except duckdb.Error as exc:
+            raise SQLError(_first_line(exc)) from None
     finally:
         con.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _cli_sql(args) -> int:
+    import sys
+
+    try:
+        df = sql(args.query, args.data)
+    except (SQLError, FileNotFoundError) as exc:
+        print(f"xxgk: sql: {exc}", file=sys.stderr)
+        return 2
+    with pd.option_context("display.max_rows", 200, "display.width", 200):
+        print(df.to_string(index=False))
+    return 0
 
 
 # --- aggregates straight from Parquet (for datasets too large to load whole) -------------------
@@ -432,10 +523,8 @@ def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
 def _con(path: str | Path | None):
     import duckdb
 
-    from .build import recover
-
     p = Path(path) if path else default_path()
-    recover(p)
+    lifecycle.recover(p)
     if not (p / "reports.parquet").exists():
         raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
     con = duckdb.connect()

@@ -16,7 +16,8 @@ class ReportError(Exception):
         path: the file concerned.
         reason: one line saying what is wrong.
         kind: short machine-readable category (``not_a_report``, ``pre2019``, ``unreadable``,
-            ``unsupported_format``, ``empty``, ``too_large``, ``not_found``).
+            ``unsupported_format``, ``empty``, ``too_large``, ``over_limit``, ``not_a_file``,
+            ``not_found``).
     """
 
     def __init__(self, path: str, reason: str, kind: str = "not_a_report"):
@@ -54,9 +55,14 @@ Block = Paragraph | Table
 
 @dataclass
 class Document:
-    """A report file read into blocks, plus what the reader learnt about the file."""
+    """A report file read into blocks, plus what the reader learnt about the file.
+
+    ``warnings`` says what the reader could not read whole (pages beyond the limit, a page skipped,
+    nesting beyond lxml's default): the parser passes them on, and names them when no report is found.
+    """
 
     blocks: list[Block]
     format: str
     source: str
     encoding: str | None = None
+    warnings: list[str] = field(default_factory=list)

@@ -51,7 +51,7 @@ def _v(report: Report, table: str, key) -> str:
     cv = getattr(report, table).get(key)
     if cv is None or cv.flag in ("missing", "unread"):
         return "—"
-    if cv.is_open:
+    if cv.is_open or cv.flag == "invalid":
         return "?"
     return f"{cv.value:g}" if cv.value is not None else "0"
 

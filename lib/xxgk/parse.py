@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from . import metadata as md
-from .digits import UNIT_BOUNDARY, TooMany, first_run, solve_joint, splits, sum_splits
+from .digits import UNIT_BOUNDARY, TooMany, document_budget, first_run, solve_joint, splits, sum_splits
 from .document import Document, Paragraph, ReportError
+from .limits import current
 from .narrative import extract_meta, find_sections
 from .options import OpenRow, run_row, short_run_row, unaligned_row
 from .text import CELL, normalize, to_simplified
@@ -287,7 +288,9 @@ def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[st
     cells after the row's values are merged-cell padding: they go first, when the row's rule allows.
     """
     n = len(kinds)
-    if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) for c in cells):
+    widest = current().max_value_digits
+    if len(cells) == n and all(c.isdigit() and c.isascii() and (c[0] != "0" or len(c) == 1) and len(c) <= widest
+                               for c in cells):
         return [CellValue(int(c), c) for c in cells]  # the common case: plain counts
     printed = [c.strip() for c in cells]
     if len(printed) == n:
@@ -308,6 +311,8 @@ def _separated(cells: list[str], kinds: list[str], where: str, warnings: list[st
         fits = [cvs for cvs in sound if rule is None or rule([cv.number for cv in cvs])]
         if len(fits) == 1 and (len(sound) == 1 or rule is not None):
             return fits[0]  # the same numbers whichever empty cells are the surplus, or the only ones the rule allows
+        if not sound and len(readings) == 1:
+            return next(iter(readings.values()))  # one reading, with a cell that is not a number (flagged invalid)
     return unaligned_row(table, code, tuple(keys), kinds, printed, where, warnings)
 
 
@@ -319,19 +324,22 @@ def _unread(n: int) -> list[CellValue]:
     return [CellValue(None, "", "unread", note="the row's label is printed but no value follows it") for _ in range(n)]
 
 
-def _run_warning(row: OpenRow, where: str, warnings: list[str]) -> None:
+def _run_warning(row: OpenRow, where: str, warnings: list[str], reason: str | None = None) -> None:
     if row.origin != "run":
         return
     if not row.options:
-        warnings.append(f"{where}: the digits '{row.raw}' cannot be cut into {len(row.kinds)} valid cells")
+        warnings.append(f"{where}: {reason}" if reason else
+                        f"{where}: the digits '{row.raw}' cannot be cut into {len(row.kinds)} valid cells")
     elif row.is_open:
         n_open = sum(1 for cv in row.cells() if cv.value is None and cv.candidates)
         warnings.append(f"{where}: '{row.raw}' splits {len(row.options)} ways under the rules; {n_open} cells "
                         "ambiguous")
 
 
-def _candidates(run: str, kinds: list[str], rule=None, prune=None) -> tuple[list[tuple[str, ...]], bool]:
-    """Splits of a run, filtered by a rule when any satisfy it. Returns (options, rule_held).
+def _candidates(run: str, kinds: list[str], rule=None,
+                prune=None) -> tuple[list[tuple[str, ...]], bool, str | None]:
+    """Splits of a run, filtered by a rule when any satisfy it. Returns (options, rule_held, why the
+    solver gave up or None).
 
     With ``prune`` (the rule checked on partial cuts) the search is first run pruned; only when no
     cut satisfies the rule is it repeated unpruned, so that an inconsistent published table still
@@ -341,14 +349,14 @@ def _candidates(run: str, kinds: list[str], rule=None, prune=None) -> tuple[list
         if prune is not None:
             good = splits(run, kinds, prune=prune)
             if good:
-                return good, True
+                return good, True, None
         opts = splits(run, kinds)
-    except TooMany:
-        return [], False
+    except TooMany as exc:
+        return [], False, str(exc)
     if rule is None:
-        return opts, True
+        return opts, True, None
     good = [o for o in opts if rule(o)]
-    return (good, True) if good else (opts, False)
+    return (good, True, None) if good else (opts, False, None)
 
 
 # --- regions and version --------------------------------------------------------------------
@@ -458,10 +466,11 @@ def parse_table2(region: str | None, template: str, warnings: list[str],
             res = _separated(seg.values, kinds, where, warnings, "table2", item, keys, padded=seg.width <= width,
                              grid=grid)
         elif seg.kind == "run":
-            opts, _ = _candidates(seg.values, kinds)
-            res = (not opts and short_run_row("table2", item, tuple(keys), kinds, seg.values, where, warnings)) \
-                or run_row("table2", item, tuple(keys), kinds, seg.values, opts)
-            _run_warning(res, where, warnings)
+            opts, _, why = _candidates(seg.values, kinds)
+            res = (not opts and not why and short_run_row("table2", item, tuple(keys), kinds, seg.values, where,
+                                                          warnings)) \
+                or run_row("table2", item, tuple(keys), kinds, seg.values, opts, why)
+            _run_warning(res, where, warnings, why)
         else:
             res = _unread(len(kinds))
         if isinstance(res, OpenRow):
@@ -599,21 +608,24 @@ def _place_unlabelled(lead, segs, best, rows, printed, values, warnings) -> None
 def _table3_run(code: str, keys: list, run: str, where: str, warnings: list[str]) -> OpenRow:
     """A run-together Table 3 row and its cuts under R3 (every cut when none satisfies it)."""
     kinds = ["count"] * 7
+    why = None
     try:
         opts, held = sum_splits(run, 6), True
-    except TooMany:
-        opts, held = [], True
-    if not opts:
-        opts, held = _candidates(run, kinds, _r3)
+    except TooMany as exc:
+        opts, held, why = [], True, str(exc)
+    if not opts and why is None:
+        opts, held, why = _candidates(run, kinds, _r3)
     if not held and opts:
         warnings.append(f"{where}: no cut of '{run}' satisfies R3 (row total); every cut is kept")
-    if not opts:
+    if why:
+        warnings.append(f"{where}: {why}")
+    if not opts and not why:
         row = short_run_row("table3", code, tuple(keys), kinds, run, where, warnings)
         if row is not None:
             if not row.keep(lambda o, r=row: _r3_values(r.numbers(o))):
                 warnings.append(f"{where}: no alignment of '{run}' satisfies R3 (row total)")
             return row
-    return run_row("table3", code, tuple(keys), kinds, run, opts)
+    return run_row("table3", code, tuple(keys), kinds, run, opts, why)
 
 
 def solve_table3(open_rows: dict[str, OpenRow], fixed: dict[str, tuple], rows: list[str], template: str,
@@ -721,14 +733,15 @@ def parse_table4(region: str | None, warnings: list[str], open_rows: dict | None
         if run is None:
             warnings.append("table4: header printed but no values found")
             return {k: missing() for k in keys}
-        opts, held = _candidates(run.group(0), kinds, _r4, _r4_partial)
+        opts, held, why = _candidates(run.group(0), kinds, _r4, _r4_partial)
         if not held and opts:
             warnings.append(f"table4: no cut of '{run.group(0)}' satisfies R4; every cut is kept")
-        res = (not opts and short_run_row("table4", "table4", tuple(keys), kinds, run.group(0), "table4", warnings)) \
-            or run_row("table4", "table4", tuple(keys), kinds, run.group(0), opts)
+        res = (not opts and not why and short_run_row("table4", "table4", tuple(keys), kinds, run.group(0), "table4",
+                                                      warnings)) \
+            or run_row("table4", "table4", tuple(keys), kinds, run.group(0), opts, why)
         if res.origin == "unaligned" and not res.keep(lambda o, r=res: _r4_values(r.numbers(o))):
             warnings.append("table4: no alignment of the digits satisfies R4")
-        _run_warning(res, "table4", warnings)
+        _run_warning(res, "table4", warnings, why)
     if isinstance(res, OpenRow):
         open_rows[("table4", "table4")] = res.freeze()
         res = res.cells()
@@ -756,8 +769,11 @@ def parse_document(doc: Document) -> Report:
                                           "national template; not parsed", "pre2019")
         what = "a 政府信息公开工作年度报告 without the template tables" if meta.get("title") else \
             "not a 政府信息公开工作年度报告 (none of the template's tables found)"
+        if doc.warnings:  # what the reader could not read may be where the tables are
+            what += "; " + "; ".join(doc.warnings)
         raise ReportError(doc.source, what, "not_a_report")
     warnings: list[str] = ["traditional Chinese text mapped to simplified before matching"] if converted else []
+    warnings += doc.warnings
     template, per_table, notes = detect_template(text, regions, meta.get("year"))
     warnings += notes
 
@@ -766,9 +782,10 @@ def parse_document(doc: Document) -> Report:
 
     open_rows: dict = {}
     grid = doc.format in GRID_FORMATS
-    t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings, open_rows, grid)
-    t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings, open_rows, grid)
-    t4 = parse_table4(cut(regions.t4), warnings, open_rows, grid)
+    with document_budget():  # the digit solver's steps, for all the runs of this report
+        t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings, open_rows, grid)
+        t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings, open_rows, grid)
+        t4 = parse_table4(cut(regions.t4), warnings, open_rows, grid)
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
     return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,
                   open_rows=open_rows)

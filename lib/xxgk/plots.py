@@ -63,13 +63,17 @@ def setup() -> str:
     path = font_path()
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
-    import seaborn as sns
+    from cycler import cycler
 
     _inline_figures()
-    sns.set_theme(style="whitegrid", palette=PALETTE, rc={
+    # seaborn's whitegrid look without importing seaborn (setup runs while seaborn may itself be importing)
+    import matplotlib.style
+
+    matplotlib.style.use("seaborn-v0_8-whitegrid")
+    matplotlib.rcParams.update({
         "font.family": "sans-serif", "font.sans-serif": [family, "DejaVu Sans"], "axes.unicode_minus": False,
         "axes.titlesize": 12, "axes.titleweight": "normal", "axes.labelsize": 10, "figure.dpi": 110,
-        "axes.spines.top": False, "axes.spines.right": False,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.prop_cycle": cycler(color=PALETTE),
     })
     return family
 

@@ -1,10 +1,11 @@
 """Chinese in every chart: the bundled CJK font and the house style, applied as soon as charts are possible.
 
-``import xxgk`` must be enough for a chart the user draws afterwards with plain matplotlib, seaborn or
-pandas to show Chinese instead of boxes. Importing matplotlib costs half a second, which ``xxgk parse``
-and ``xxgk build`` should not pay, so nothing is imported here: when matplotlib is already loaded the
-style is applied at once, otherwise a one-shot import hook applies it right after matplotlib's own import
-(:func:`xxgk.plots.setup` registers Noto Sans CJK SC from mplfonts and sets the house style).
+``import xxgk`` must be enough for a chart the user draws afterwards with pyplot, seaborn or pandas to
+show Chinese instead of boxes. Importing matplotlib costs half a second, which ``xxgk parse`` and ``xxgk
+build`` should not pay, so nothing is imported here: when pyplot is already loaded the style is applied
+at once, otherwise a one-shot import hook applies it right after pyplot's own import, once matplotlib is
+whole (:func:`xxgk.plots.setup` registers Noto Sans CJK SC from mplfonts and sets the house style; the
+library's own charts call it themselves).
 """
 
 from __future__ import annotations
@@ -13,15 +14,24 @@ import importlib.abc
 import importlib.util
 import sys
 
+_applying = False
+
 
 def _apply() -> None:
-    from .plots import setup
+    global _applying
+    if _applying:  # setup() itself imports pyplot (through seaborn)
+        return
+    _applying = True
+    try:
+        from .plots import setup
 
-    setup()
+        setup()
+    finally:
+        _applying = False
 
 
 class _Loader(importlib.abc.Loader):
-    """Runs matplotlib's own loader, then applies the style."""
+    """Runs pyplot's own loader, then applies the style."""
 
     def __init__(self, inner):
         self.inner = inner
@@ -34,11 +44,11 @@ class _Loader(importlib.abc.Loader):
         _apply()
 
 
-class _AfterMatplotlib(importlib.abc.MetaPathFinder):
-    """An import hook for ``matplotlib`` that removes itself once used."""
+class _AfterPyplot(importlib.abc.MetaPathFinder):
+    """An import hook for ``matplotlib.pyplot`` that removes itself once used."""
 
     def find_spec(self, name, path=None, target=None):
-        if name != "matplotlib":
+        if name != "matplotlib.pyplot":
             return None
         sys.meta_path.remove(self)
         spec = importlib.util.find_spec(name)
@@ -48,8 +58,8 @@ class _AfterMatplotlib(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Apply the style now if matplotlib is loaded, else when it is (idempotent)."""
-    if "matplotlib" in sys.modules:
+    """Apply the style now if pyplot is loaded, else when it is (idempotent)."""
+    if "matplotlib.pyplot" in sys.modules:
         _apply()
-    elif not any(isinstance(f, _AfterMatplotlib) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AfterMatplotlib())
+    elif not any(isinstance(f, _AfterPyplot) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterPyplot())

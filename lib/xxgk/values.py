@@ -1,7 +1,9 @@
 """One printed cell to a value: numbers, blanks, '/', signed deltas, money with units, remarks.
 
 The policy is the spec's §6: blank → null + ``blank``; '/', '-', '—', '无', '不涉及' → null + ``na``;
-a number with a remark (``55（含自然失效29件）``) → the number + ``note``; text → null + ``invalid``.
+a number with a remark (``55（含自然失效29件）``) → the number + ``note``; text → null + ``invalid``;
+a number with more integer digits than ``max_value_digits`` (no count in these tables comes near;
+Float64 holds integers exactly only up to 2^53) → null + ``invalid``, with a note saying so.
 The raw text always travels with the value.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .limits import current
 from .text import clean_cell
 
 _NA = {"/", "-", "—", "——", "–", "无", "不涉及", "x", "X", "×", "\\"}
@@ -58,6 +61,16 @@ def _num(text: str) -> int | float:
     return int(text)
 
 
+def out_of_range(digits: str) -> bool:
+    """Whether a printed number has more integer digits than any value of these tables may have."""
+    return len(digits.split(".", 1)[0].replace(",", "").lstrip("+-")) > current().max_value_digits
+
+
+def _too_long(raw: str) -> CellValue:
+    return CellValue(None, raw, "invalid",
+                     note=f"more than {current().max_value_digits} digits: out of range for a count or amount")
+
+
 def parse_cell(text: str, kind: str = "count") -> CellValue:
     """Read one separated cell.
 
@@ -66,7 +79,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         kind: ``count``, ``signed``, ``amount`` or ``money`` (see :mod:`xxgk.metadata`).
     """
     raw = text.strip()
-    if raw.isdigit() and raw.isascii() and (len(raw) == 1 or raw[0] != "0" or kind != "count"):
+    if (raw.isdigit() and raw.isascii() and (len(raw) == 1 or raw[0] != "0" or kind != "count")
+            and len(raw) <= current().max_value_digits):
         return CellValue(int(raw), raw)  # the common case, already normalised
     if not raw:
         return CellValue(None, raw, "blank")
@@ -80,6 +94,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         sign, digits, unit = m.groups()
         if "," in digits and not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?", digits):
             return CellValue(None, raw, "invalid")
+        if out_of_range(digits):
+            return _too_long(raw)
         value = _num(digits)
         if sign == "-":
             value = -value
@@ -97,6 +113,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         return cv
     m = _NOTE.match(t)
     if m:
+        if out_of_range(m.group(1)):
+            return _too_long(raw)
         return CellValue(_num(m.group(1)), raw, "note", note=m.group(2))
     return CellValue(None, raw, "invalid")
 

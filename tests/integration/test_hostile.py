@@ -131,15 +131,16 @@ def test_build_records_every_bad_file(tmp_path):
 
 
 def test_time_limit_gives_up(monkeypatch):
-    import xxgk.build as b
+    from xxgk import worker
+    from xxgk.limits import using
 
     def slow(*a, **k):
         time.sleep(5)
 
-    monkeypatch.setattr(b, "FILE_TIMEOUT_S", 0.5)
     monkeypatch.setattr("xxgk.parse_bytes", slow)
     t0 = time.perf_counter()
-    res = b.process(b.Task(str(SEED), "seed.txt"))
+    with using(file_timeout_s=0.5):
+        res = worker.process(worker.Task(str(SEED), "seed.txt"))
     assert time.perf_counter() - t0 < 3
     assert res["error"]["kind"] == "timeout"
 

@@ -1,5 +1,8 @@
 """The digit-split solver: unique, ambiguous and impossible runs; spaces, signs, money."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from xxgk.digits import TooMany, agreement, first_run, solve_joint, splits, sum_splits
 
 
@@ -67,3 +70,48 @@ def test_solve_joint_and_first_run():
     assert first_run("（区分处理的）1000001（三）不予公开").group(0) == "1000001"
     assert first_run("总计 0 1 1 0 2 五、").group(0) == "0 1 1 0 2"
     assert first_run("政府集中采购39573802895.90元三、").group(0) == "39573802895.90元"
+
+
+def _brute_sum_splits(run: str, n_parts: int) -> list[tuple[str, ...]]:
+    """Every cut by brute force: the oracle for sum_splits (spaces are hard boundaries, no leading zeros)."""
+    import itertools
+
+    tokens = run.split(" ")
+    digits = "".join(tokens)
+    forced = set(itertools.accumulate(len(t) for t in tokens[:-1]))
+    out = []
+    for cuts in itertools.combinations(range(1, len(digits)), n_parts):
+        if not forced <= set(cuts):
+            continue
+        bounds = (0, *cuts, len(digits))
+        cells = [digits[a:b] for a, b in itertools.pairwise(bounds)]
+        if any(c[0] == "0" and len(c) > 1 for c in cells):
+            continue
+        if sum(int(c) for c in cells[:-1]) == int(cells[-1]):
+            out.append(tuple(cells))
+    return out
+
+
+@given(st.lists(st.integers(0, 60), min_size=6, max_size=6), st.text("0123456789 ", max_size=3),
+       st.randoms(use_true_random=False))
+@settings(max_examples=150, deadline=None)
+def test_sum_splits_finds_exactly_every_cut(parts, noise, rnd):
+    run = "".join(map(str, parts)) + str(sum(parts))
+    if noise.strip():  # sometimes a run that is not a valid row, or has spaces inside
+        pos = rnd.randrange(len(run) + 1)
+        run = (run[:pos] + noise + run[pos:]).strip()
+        run = " ".join(run.split())
+    if not run or len(run.replace(" ", "")) < 7 or len(run) > 18 or not run.replace(" ", "").isdigit():
+        return
+    assert sum_splits(run, 6) == _brute_sum_splits(run, 6)
+
+
+def test_runs_longer_than_a_row_are_refused_with_a_reason():
+    import pytest
+
+    with pytest.raises(TooMany, match=r"\(57 digits\) are longer than any plausible row of 7 cells \(at most 56\)"):
+        sum_splits("1" * 57, 6)
+    with pytest.raises(TooMany, match="needs more than 1,000 search steps"):
+        sum_splits("1" * 56, 6, steps=1000)
+    with pytest.raises(TooMany, match="longer than any plausible row of 3 cells"):
+        splits("9" * 25, ["count", "count", "count"])

@@ -348,8 +348,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("source_file", "string", "源文件", "Path of the file, relative to the build input"),
         Column("sha256", "string", "文件摘要", "SHA-256 of the file (null when unreadable)"),
         Column("reason", "string", "原因", "Why the file was not parsed"),
-        Column("kind", "category", "类别", "not_a_report, pre2019, unreadable, unsupported_format, empty, "
-               "too_large, not_found, timeout or internal"),
+        Column("kind", "category", "类别", "not_a_report, pre2019, unreadable, unsupported_format, no_text_layer, "
+               "empty, too_large, over_limit (a limit of xxgk.limits), not_a_file (device, FIFO …), not_found, "
+               "bad_metadata (its sources.csv line), timeout, out_of_memory, worker_died or internal"),
         Column("build_key", "string", "构建键", "Hash of file content, sources.csv row and parser version"),
     )),
     Table("totals", "办理情况总计", "Per report and Table 3 row: the 总计 column as analyses use it. Where the 总计 cell "

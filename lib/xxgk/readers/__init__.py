@@ -1,7 +1,8 @@
 """Read a report file in whatever format it comes in into a :class:`~xxgk.document.Document`.
 
 The format is detected from the content (magic bytes, markup, table syntax), not from the file
-extension. Each format has its own module with a ``read(text, source) -> Document`` function;
+extension. The limits of :mod:`xxgk.limits` are checked first (:mod:`.guards`): a path must be a
+regular file within the size cap, a text no more lines, cells or tags than a report can have. Each format has its own module with a ``read(text, source) -> Document`` function;
 adding a format means adding a module and one line in :data:`READERS` and :func:`detect`.
 """
 
@@ -12,13 +13,13 @@ import re
 from pathlib import Path
 
 from ..document import Document, ReportError
+from ..limits import current
 from ..text import CELL
 from . import html, markdown, pipe, plaintext
 from .decode import decode
 from .docx import read_docx
+from .guards import check_text, read_path, too_large
 from .pdf import read_pdf
-
-MAX_BYTES = 40 * 1024 * 1024  # larger files are refused rather than parsed for minutes
 
 READERS = {
     "html": html.read,
@@ -69,8 +70,11 @@ def read_bytes(data: bytes, source: str) -> Document:
     """Read a report from bytes already in memory.
 
     Raises:
-        ReportError: empty, binary, undecodable or unsupported input.
+        ReportError: empty, too large, binary, undecodable, beyond the limits or unsupported input.
     """
+    lim = current()
+    if len(data) > lim.max_file_bytes:
+        raise too_large(source, len(data), lim)
     if not data.strip():
         raise ReportError(source, "empty file", "empty")
     text: str | None = None
@@ -90,6 +94,7 @@ def read_bytes(data: bytes, source: str) -> Document:
     if fmt in _UNSUPPORTED:
         raise ReportError(source, _UNSUPPORTED[fmt], "unsupported_format")
     assert text is not None
+    check_text(text, fmt, source)
     doc = READERS[fmt](text, source)
     doc.format = fmt
     doc.encoding = encoding
@@ -100,18 +105,6 @@ def read_file(path: str | Path) -> Document:
     """Read a report file into a Document.
 
     Raises:
-        ReportError: missing file, a folder, too large, empty, unreadable or unsupported.
+        ReportError: missing file, a folder, device or FIFO, too large, empty, unreadable or unsupported.
     """
-    p = Path(path)
-    if not p.exists():
-        raise ReportError(str(path), "no such file", "not_found")
-    if p.is_dir():
-        raise ReportError(str(path), "is a folder, not a file", "not_found")
-    size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise ReportError(str(path), f"file too large ({size / 1e6:.0f} MB > {MAX_BYTES / 1e6:.0f} MB)", "too_large")
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise ReportError(str(path), f"cannot read: {exc.strerror or exc}", "unreadable") from None
-    return read_bytes(data, str(path))
+    return read_bytes(read_path(path), str(path))

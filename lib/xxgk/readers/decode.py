@@ -2,6 +2,9 @@
 
 GB18030 and Big5 both accept most double-byte text without error, so when more than one decoding
 succeeds the one that yields the most report vocabulary (政府, 公开/公開, 申请/申請 …) wins.
+
+A meta tag declaring UTF-16 or UTF-32 is read as UTF-8, as browsers do (the HTML standard says so):
+a declaration that can be read byte by byte as ASCII is not in a 16- or 32-bit encoding.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ def decode(data: bytes) -> tuple[str, str]:
     m = _META.search(data[:4096])
     if m:
         declared = m.group(1).decode("ascii", "ignore").lower()
+        if declared.startswith(("utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2", "unicode")):
+            declared = "utf-8"
         candidates.insert(0, _ALIASES.get(declared, declared))
     candidates += ["gb18030", "big5"]
     decoded: list[tuple[str, str]] = []

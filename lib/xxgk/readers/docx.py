@@ -4,6 +4,9 @@ python-docx opens the package; the body is then walked as XML, because python-do
 repeats a merged cell in every grid position it covers. Here a horizontally merged cell
 (``w:gridSpan``) is one cell with a colspan, and the continuation of a vertically merged cell
 (``w:vMerge`` without ``restart``) is left out of its row, like HTML's rowspan.
+
+The package is checked before python-docx opens it (:func:`~xxgk.readers.guards.check_docx`): a few
+hundred KB of ZIP can unpack to gigabytes of XML, which lxml would hold in memory whole.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import io
 import zipfile
 
 from ..document import Cell, Document, Paragraph, ReportError, Table
+from .guards import check_docx
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -60,11 +64,16 @@ def read_docx(data: bytes, source: str) -> Document:
     """
     import docx
 
+    check_docx(data, source)
     try:
         d = docx.Document(io.BytesIO(data))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReportError(source, f"unreadable Word document ({type(exc).__name__})", "unreadable") from None
     except Exception as exc:  # python-docx raises its own errors for broken packages
+        from lxml import etree
+
+        if getattr(exc, "code", None) == etree.ErrorTypes.ERR_NO_MEMORY:  # libxml2 hit the memory cap
+            raise MemoryError(f"{source}: lxml ran out of memory") from None
         raise ReportError(source, f"unreadable Word document ({exc})", "unreadable") from None
     blocks: list = []
     for el in d.element.body.iterchildren():

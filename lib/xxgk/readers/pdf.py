@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..document import Cell, Document, Paragraph, ReportError, Table
+from ..limits import current
+from .guards import pdf_glyph_problem, pdf_page_area_problem, pdf_page_content_problem
 
 THIN = 2.0  # a path thinner than this (pt) is a rule
 MERGE = 1.5  # rules closer than this are one rule
-MAX_PAGES = 60
 
 
 @dataclass(slots=True)
@@ -141,13 +142,32 @@ def read_pdf(data: bytes, source: str) -> Document:
             raise ReportError(source, "PDF has no pages", "unreadable")
         blocks: list = []
         total_chars = 0
-        for i in range(min(n, MAX_PAGES)):
+        max_pages = current().pdf_max_pages
+        skipped: list[str] = []  # pages beyond a limit, said in the warnings
+        for i in range(min(n, max_pages)):
             try:
+                problem = pdf_page_area_problem(*pdf.get_page_size(i), i + 1)
+                if problem:
+                    skipped.append(problem)
+                    continue
                 page = pdf[i]
+                problem = pdf_page_content_problem(page, raw, i + 1)
+                if problem:
+                    skipped.append(problem)
+                    page.close()
+                    continue
                 tp = page.get_textpage()
             except pdfium.PdfiumError as exc:
                 raise ReportError(source, f"damaged PDF: page {i + 1} cannot be read ({exc})", "unreadable") from None
             count = tp.count_chars()
+            problem = pdf_glyph_problem(count, total_chars, i + 1)
+            if problem:
+                skipped.append(problem)
+                tp.close()
+                page.close()
+                if total_chars + count > current().pdf_max_glyphs:
+                    break
+                continue
             text = tp.get_text_range(0, count) if count else ""
             chars = []
             for k in range(min(count, len(text))):
@@ -162,8 +182,12 @@ def read_pdf(data: bytes, source: str) -> Document:
             blocks += _page_blocks(chars, hs, vs)
             tp.close()
             page.close()
+        if n > max_pages:
+            skipped.append(f"only the first {max_pages} of {n} pages were read; the report may lie beyond them")
         if total_chars == 0:
+            if skipped:
+                raise ReportError(source, "; ".join(skipped[:3]), "over_limit")
             raise ReportError(source, "no text layer (scanned PDF?): OCR it first", "no_text_layer")
-        return Document(blocks, "pdf", source)
+        return Document(blocks, "pdf", source, warnings=skipped)
     finally:
         pdf.close()
