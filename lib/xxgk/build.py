@@ -426,12 +426,26 @@ def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, schedul
     result.reused = plan.reused
     error_rows: list[dict] = list(early_errors) + list(plan.reused_errors)
     fresh = plan.fresh
-    runner = (_run_dask(fresh, scheduler, limits) if scheduler
-              else _run_local(fresh, workers or os.cpu_count() or 1, limits))
+
+    def run(items: list[Task]) -> Iterator[dict]:
+        return (_run_dask(items, scheduler, limits) if scheduler
+                else _run_local(items, workers or os.cpu_count() or 1, limits))
+
+    contexts: dict[tuple, list[tuple[str, dict]]] = {}  # (agency_id, year) → (file, context) of every report
+    held: dict[str, tuple] = {}  # file → (agency_id, year, context) of reports with open rows
+    runner = run(fresh)
     try:
-        _collect(runner, result, writers, error_rows, taken, len(fresh), progress, _fail_after)
+        _collect(runner, result, writers, error_rows, taken, len(fresh), progress, _fail_after, contexts, held)
     finally:
         runner.close()  # stops the workers now, whatever happened
+    if held:  # open rows: the agency's other reports may settle them (xxgk.evidence)
+        _previous_contexts(out, plan.reuse_ids, contexts)
+        second = _across_reports(held, contexts, {t.rel: t for t in fresh}, run)
+        runner = run(second)
+        try:
+            _collect(runner, result, writers, error_rows, taken, len(second), progress, None, second=True)
+        finally:
+            runner.close()
     for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
                  "narrative_figures", "text_counts"):
         writers.close(name)
@@ -448,8 +462,14 @@ def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, schedul
 
 
 def _collect(runner: Iterator[dict], result: BuildResult, writers: _Writers, error_rows: list[dict], taken: set[str],
-             total: int, progress: bool, _fail_after: int | None) -> None:
-    """Write the workers' results as they come: rows to the writers, errors to ``error_rows``."""
+             total: int, progress: bool, _fail_after: int | None, contexts: dict | None = None,
+             held: dict | None = None, second: bool = False) -> None:
+    """Write the workers' results as they come: rows to the writers, errors to ``error_rows``.
+
+    With ``contexts``, every report's context (xxgk.evidence.context) is kept by agency and year; with
+    ``held``, reports with open rows are kept back for the second pass instead of written. ``second``:
+    the results of that pass, whose build key is marked so that the next build parses them again (their
+    values depend on other files)."""
     bar = _bar(total, progress)
     done = 0
     for res in runner:
@@ -462,6 +482,14 @@ def _collect(runner: Iterator[dict], result: BuildResult, writers: _Writers, err
             error_rows.append(res["error"])
             continue
         rep = res["report"]
+        ctx = res.get("context")
+        if contexts is not None and ctx is not None and rep["year"] is not None:
+            contexts.setdefault((rep["agency_id"], rep["year"]), []).append((rep["source_file"], ctx))
+        if held is not None and ctx and ctx["open"] and rep["year"] is not None:
+            held[rep["source_file"]] = (rep["agency_id"], rep["year"], ctx)
+            continue
+        if second:
+            rep["build_key"] += CONTEXT_MARK
         stat_ = result.per_format.setdefault(rep["format"], [0, 0.0])
         stat_[0] += 1
         stat_[1] += res.get("cpu_seconds", 0.0)
@@ -474,6 +502,79 @@ def _collect(runner: Iterator[dict], result: BuildResult, writers: _Writers, err
         if done % ROW_GROUP_REPORTS == 0:
             writers.flush()
     bar.close()
+
+
+CONTEXT_MARK = "+ctx"  # on the build key of a report settled with the help of other files: never reused
+
+
+def _across_reports(held: dict, contexts: dict, tasks: dict[str, Task], run) -> list[Task]:
+    """The second pass's tasks: every held report with the evidence its agency's other reports (year before,
+    year after, other files of the same report) hold about its open rows. Evidence is first propagated
+    over the contexts (a report settled by one neighbour can settle the next) until nothing changes."""
+    from .evidence import across, narrow
+
+    def others(rel: str, aid: str, year: int):
+        prev = [(f"{f} ({year - 1})", c) for f, c in contexts.get((aid, year - 1), [])]
+        nxt = [(f"{f} ({year + 1})", c) for f, c in contexts.get((aid, year + 1), [])]
+        copies = [(f, c) for f, c in contexts.get((aid, year), []) if f != rel]
+        return prev, nxt, copies
+
+    # other files of the same report: ask them for the rows that are open here (a small extra pass)
+    ask: dict[str, set] = {}
+    for rel, (aid, year, ctx) in held.items():
+        for f, c in contexts.get((aid, year), []):
+            missing = {k for k in ctx["open"] if k not in c["rows"]}
+            if f != rel and f in tasks and missing:
+                ask.setdefault(f, set()).update(missing)
+    if ask:
+        runner = run([replace(tasks[f], rows=tuple(sorted(k)), context_only=True) for f, k in ask.items()])
+        try:
+            by_file = {f: ctx for group in contexts.values() for f, ctx in group}
+            for res in runner:
+                if "context" in res and res["source_file"] in by_file:
+                    by_file[res["source_file"]]["rows"].update(res["context"]["rows"])
+        finally:
+            runner.close()
+    for _ in range(10):
+        changed = False
+        for rel, (aid, year, ctx) in held.items():
+            changed |= narrow(ctx, across(ctx, *others(rel, aid, year)))
+        if not changed:
+            break
+    return [replace(tasks[rel], evidence=tuple(across(ctx, *others(rel, aid, year))))
+            for rel, (aid, year, ctx) in held.items() if rel in tasks]
+
+
+def _previous_contexts(out: Path, ids: set[str], contexts: dict) -> None:
+    """Contexts of the reports taken unchanged from the previous dataset (they have no open row: a report with
+    one is always parsed again), read from its Parquet files."""
+    if not ids:
+        return
+    idset = pa.array(sorted(ids))
+    reps = pads.dataset(out / "reports.parquet").to_table(
+        columns=["report_id", "source_file", "agency_id", "year"], filter=pads.field("report_id").isin(idset))
+    t3 = pads.dataset(out / "applications.parquet").to_table(
+        columns=["report_id", "row", "applicant", "value", "flag"],
+        filter=pads.field("report_id").isin(idset) & pads.field("row").isin(pa.array(["carried_over",
+                                                                                   "carried_forward"])))
+    t2 = pads.dataset(out / "active_disclosure.parquet").to_table(
+        columns=["report_id", "item", "measure", "value", "flag"], filter=pads.field("report_id").isin(idset))
+    rows: dict[str, dict] = defaultdict(dict)
+    bad: set[tuple] = set()
+    for table, tbl, k1, k2 in (("table3", t3, "row", "applicant"), ("table2", t2, "item", "measure")):
+        for rid, a, b, v, flag in zip(*(tbl.column(c).to_pylist() for c in ("report_id", k1, k2, "value", "flag")),
+                                      strict=True):
+            key = (table, a)
+            if flag in ("missing", "unread", "ambiguous", "invalid") or (v is None and flag not in ("blank", "na")):
+                bad.add((rid, key))
+            rows[rid].setdefault(key, {})[b] = v or 0
+    for rid, f, aid, year in zip(*(reps.column(c).to_pylist() for c in ("report_id", "source_file", "agency_id",
+                                                                        "year")), strict=True):
+        r = rows.get(rid, {})
+        t2_template = "2019" if any("items_prev_year" in m or "newly_made" in m for m in r.values()) else "2021"
+        ctx = {"t2": t2_template, "open": [],
+               "rows": {k: [m] for k, m in r.items() if (rid, k) not in bad}}
+        contexts.setdefault((aid, year), []).append((f, ctx))
 
 
 def _bar(total: int, enabled: bool):

@@ -165,6 +165,34 @@ def describe(evidence: list[Evidence]) -> list[str]:
     return [f"{', '.join(claims)} per {source}" for source, claims in by_source.items()]
 
 
+@dataclass
+class Verdict:
+    """What a row's evidence says about its readings: those kept, the evidence that removed some, the
+    evidence that fits none of them (contradicting), and whether the useful pieces rule each other out."""
+
+    kept: list[int]
+    used: list[Evidence]
+    contradicting: list[Evidence]
+    disagreeing: bool
+
+
+def judge(readings: list[dict], evidence: list[Evidence]) -> Verdict:
+    """The rules of evidence for one row, over its readings (cell name → number): see the module docstring."""
+    every = set(range(len(readings)))
+    kept, used, contradicting = set(every), [], []
+    for ev in evidence:
+        ok = {i for i, r in enumerate(readings) if ev.allows(r)}
+        if not ok:
+            contradicting.append(ev)
+        elif ok != every:
+            used.append(ev)
+            kept &= ok
+    disagreeing = bool(used) and not kept
+    if contradicting or disagreeing:
+        kept = every
+    return Verdict(sorted(kept), used, contradicting, disagreeing)
+
+
 def settle(report, evidence: list[Evidence]) -> list[str]:
     """Remove the readings of the report's open rows that the evidence rules out (in place).
 
@@ -183,33 +211,25 @@ def settle(report, evidence: list[Evidence]) -> list[str]:
         if row is None or not row.is_open:
             continue  # a direct read, or a row the table already settles: evidence is not needed
         where = f"{key[0]}.{key[1]}"
-        kept = set(range(len(row.options)))
-        used, contradicting = [], []
-        for ev in evs:
-            ok = {i for i, o in enumerate(row.options) if ev.allows(reading(row, o))}
-            if not ok:
-                contradicting.append(ev)
-            elif ok != set(range(len(row.options))):
-                used.append(ev)
-                kept &= ok
-        if contradicting:
-            said = "; ".join(describe(contradicting))
+        v = judge([reading(row, o) for o in row.options], evs)
+        if v.contradicting:
+            said = "; ".join(describe(v.contradicting))
             notes.append(f"{where}: evidence fits no reading of '{row.raw}', row left open: {said}")
             row.notes.append(f"evidence outside the table contradicts it: {said}")
             changed.append(row)
             continue
-        if not used:
-            continue
-        if not kept:
+        if v.disagreeing:
             notes.append(f"{where}: pieces of evidence rule each other out, row left open: "
-                         + "; ".join(describe(used)))
+                         + "; ".join(describe(v.used)))
             row.notes.append("the evidence outside the table disagrees with itself")
             changed.append(row)
             continue
-        row.options = [o for i, o in enumerate(row.options) if i in kept]
-        row.evidence += [d for d in describe(used) if d not in row.evidence]
+        if not v.used:
+            continue
+        row.options = [row.options[i] for i in v.kept]
+        row.evidence += [d for d in describe(v.used) if d not in row.evidence]
         notes.append(f"{where}: {len(row.table_options)} readings narrowed to {len(row.options)} by "
-                     + "; ".join(describe(used)))
+                     + "; ".join(describe(v.used)))
         changed.append(row)
     t3_rows = {code: r for (table, code), r in report.open_rows.items() if table == "table3"}
     if any(r.table == "table3" for r in changed) and len(t3_rows) > 1:
@@ -237,3 +257,108 @@ def settle(report, evidence: list[Evidence]) -> list[str]:
 def has_open_rows(report) -> bool:
     """Whether some row of the report has readings that disagree (evidence could still help)."""
     return any(r.is_open for r in report.open_rows.values())
+
+
+# --- across reports (xxgk.build) ----------------------------------------------------------------
+
+RELATION_ROWS = {"2021": ("regulations", "normative_documents"),  # documents in force carry over
+                 "2019": ("licensing", "other_admin_services", "punishment", "coercion", "fees")}  # item counts
+
+
+def readings_of(report, table: str, code: str) -> list[dict] | None:
+    """The readings of one row of a report (one when it was read directly; None when it was not printed,
+    or holds a cell that is not known)."""
+    row = report.open_rows.get((table, code))
+    if row is not None and row.options:
+        seen: dict[tuple, dict] = {}
+        for o in row.options:
+            r = reading(row, o)
+            seen.setdefault(tuple(sorted(r.items())), r)
+        return list(seen.values())
+    cells = {k: cv for k, cv in getattr(report, table).items() if table == "table4" or k[0] == code}
+    if not cells or any(cv.flag in ("missing", "unread") or cv.is_open for cv in cells.values()):
+        return None
+    return [{measure_of(table, k): cv.number for k, cv in cells.items()}]
+
+
+def context(report, rows=()) -> dict:
+    """What the agency's other reports need to know about this one: the readings of the rows that relations
+    across years tie (Table 3 carried over/forward; Table 2 documents or item counts), of its open rows,
+    and of ``rows``. Small and picklable: a build keeps one per report."""
+    t2 = report.table_templates.get("table2")
+    open_keys = [k for k, r in report.open_rows.items() if r.is_open]
+    wanted = [("table3", "carried_over"), ("table3", "carried_forward")]
+    wanted += [("table2", r) for r in RELATION_ROWS.get(t2, ())] + open_keys + list(rows)
+    out = {}
+    for key in dict.fromkeys(wanted):
+        rd = readings_of(report, *key)
+        if rd is not None:
+            out[key] = rd
+    return {"t2": t2, "open": open_keys, "rows": out}
+
+
+def _values(readings: list[dict], *names) -> tuple:
+    vals = {tuple(r[n] for n in names) if len(names) > 1 else r[names[0]] for r in readings
+            if all(n in r for n in names)}
+    return tuple(sorted(vals))
+
+
+def across(ctx: dict, previous: list[tuple[str, dict]], following: list[tuple[str, dict]],
+           copies: list[tuple[str, dict]]) -> list[Evidence]:
+    """Evidence for a report's open rows from the same agency's report of the year before (``previous``), of
+    the year after (``following``), and other files of the same report (``copies``): ``(source, context)``
+    pairs, the source naming the other file and year."""
+    out: list[Evidence] = []
+    for key in ctx["open"]:
+        table, code = key
+        if table == "table3" and code in ("carried_over", "carried_forward"):
+            other, their = (previous, "carried_forward") if code == "carried_over" else (following, "carried_over")
+            for src, o in other:
+                rd = o["rows"].get(("table3", their))
+                for a in md.TABLE3_APPLICANTS if rd else ():
+                    out.append(Evidence("neighbour", "table3", code, "equals", a, _values(rd, a),
+                                        f"{src}: {their} {a}"))
+        if table == "table2" and code in RELATION_ROWS.get(ctx["t2"] or "", ()):
+            for src, o in previous:
+                rd = o["rows"].get(key) if o["t2"] == ctx["t2"] else None
+                if not rd:
+                    continue
+                if ctx["t2"] == "2021":
+                    out.append(Evidence("neighbour", table, code, "in_force_after", None, _values(rd, "in_force"),
+                                        f"{src}: in force at its end"))
+                else:
+                    out.append(Evidence("neighbour", table, code, "items_after", None,
+                                        _values(rd, "items_prev_year", "items_change"), f"{src}: items and change"))
+            for src, o in following:
+                rd = o["rows"].get(key) if o["t2"] == ctx["t2"] else None
+                if not rd:
+                    continue
+                if ctx["t2"] == "2021":
+                    out.append(Evidence("neighbour", table, code, "in_force_before", None,
+                                        _values(rd, "issued", "repealed", "in_force"), f"{src}: issued, repealed, in force"))
+                else:
+                    out.append(Evidence("neighbour", table, code, "items_before", None,
+                                        _values(rd, "items_prev_year"), f"{src}: items of the year before"))
+        for src, o in copies:
+            rd = o["rows"].get(key)
+            for name in (rd[0] if rd else ()):
+                out.append(Evidence("other_format", table, code, "equals", name, _values(rd, name),
+                                    f"{src}: the same report"))
+    return out
+
+
+def narrow(ctx: dict, evidence: list[Evidence]) -> bool:
+    """Apply evidence to a context's readings (as :func:`settle` would to the report); whether any changed."""
+    changed = False
+    by_row: dict[tuple, list[Evidence]] = {}
+    for ev in evidence:
+        by_row.setdefault((ev.table, ev.row), []).append(ev)
+    for key, evs in by_row.items():
+        rd = ctx["rows"].get(key)
+        if not rd or len(rd) < 2:
+            continue
+        v = judge(rd, evs)
+        if v.used and not v.contradicting and not v.disagreeing and len(v.kept) < len(rd):
+            ctx["rows"][key] = [rd[i] for i in v.kept]
+            changed = True
+    return changed

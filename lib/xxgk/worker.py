@@ -26,12 +26,19 @@ from .limits import TimeLimit, current, peak_rss_mb, time_limit
 
 @dataclass(slots=True)
 class Task:
-    """One input file, with its sources.csv row and what the build learnt about that row (notes)."""
+    """One input file, with its sources.csv row and what the build learnt about that row (notes).
+
+    A build's second pass gives a file the ``evidence`` that its agency's other reports hold about its
+    open rows (:mod:`xxgk.evidence`), or asks for the readings of some ``rows`` only (``context_only``).
+    """
 
     path: str
     rel: str
     meta: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    evidence: tuple = ()
+    rows: tuple = ()
+    context_only: bool = False
 
 
 @cache
@@ -91,10 +98,15 @@ def process(task: Task) -> dict:
         with time_limit(lim.file_timeout_s):
             from . import parse_bytes
             from .checks import text_vs_table
+            from .evidence import context
 
-            report = parse_bytes(data, rel)
+            report = parse_bytes(data, rel, evidence=task.evidence)
+            if task.context_only:
+                return {"context": context(report, task.rows), "source_file": rel,
+                        "peak_rss_mb": peak_rss_mb()}
             w4 = text_vs_table(report)
             out = rows_of(report, task, sha, key, w4)
+            out["context"] = context(report)
     except ReportError as exc:
         out = {"error": error_row(rel, exc.reason, exc.kind, sha, key)}
     except TimeLimit:
