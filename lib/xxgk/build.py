@@ -299,6 +299,7 @@ class BuildResult:
     errors: int = 0
     reused: int = 0
     parsed: int = 0
+    again: int = 0  # unchanged files parsed again because their open rows depend on other reports
     seconds: float = 0.0
     error_reasons: list[str] = field(default_factory=list)
     per_format: dict[str, list[float]] = field(default_factory=dict)  # format → [reports, cpu seconds]
@@ -307,8 +308,9 @@ class BuildResult:
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
+        again = f", {self.again} of them again for evidence across reports" if self.again else ""
         lines = [f"built {self.out}: {self.reports} reports from {self.files} files "
-                 f"({self.parsed} parsed, {self.reused} unchanged and reused), {self.errors} errors, "
+                 f"({self.parsed} parsed{again}, {self.reused} unchanged and reused), {self.errors} errors, "
                  f"{self.seconds:.1f} s"]
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  error: {r}" for r in self.error_reasons[:20]]
@@ -325,6 +327,7 @@ class _Plan:
     reuse_ids: set[str] = field(default_factory=set)
     reused_errors: list[dict] = field(default_factory=list)
     reused: int = 0
+    again: int = 0
 
 
 def _plan(tasks: list[Task], previous: dict, previous_errors: dict) -> _Plan:
@@ -345,6 +348,9 @@ def _plan(tasks: list[Task], previous: dict, previous_errors: dict) -> _Plan:
         if prev and prev[0] == key:
             plan.reuse_ids.add(prev[1])
             plan.reused += 1
+        elif prev and prev[0] == key + CONTEXT_MARK:
+            plan.fresh.append(t)  # unchanged, but its open rows may be settled by reports that changed
+            plan.again += 1
         elif t.rel in previous_errors and previous_errors[t.rel].get("build_key") == key:
             plan.reused_errors.append(previous_errors[t.rel])
             plan.reused += 1
@@ -424,6 +430,7 @@ def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, schedul
             plan = _Plan(fresh=list(tasks))
             taken = set()
     result.reused = plan.reused
+    result.again = plan.again
     error_rows: list[dict] = list(early_errors) + list(plan.reused_errors)
     fresh = plan.fresh
 
