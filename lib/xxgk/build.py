@@ -456,11 +456,17 @@ def _build(paths: list[Path], out: Path, tmp: Path, workers: int | None, schedul
     for name in ("reports", "active_disclosure", "applications", "review_litigation", "sections",
                  "narrative_figures", "text_counts"):
         writers.close(name)
-    for part in cross_report_checks(tmp):
+    ids = canonical(tmp)
+    copies = sum(1 for c in ids.column("is_canonical").to_pylist() if not c)
+    if copies:
+        result.notes.append(f"{copies} file(s) are another copy of a report already in the dataset (same agency and "
+                            f"year); kept with is_canonical = false, and the canonical one is used: "
+                            f"{md.CANONICAL_RULE}")
+    for part in cross_report_checks(tmp, ids):
         writers.write_table("checks", part)
     writers.add("errors", [tuple(e.get(c) for c in md.TABLES["errors"].names) for e in error_rows])
     writers.close()
-    compact(tmp)
+    compact(tmp, ids)
     result.errors = len(error_rows)
     result.error_reasons = [f"{e['source_file']}: {e['reason']}" for e in error_rows]
     result.reports = pq.read_metadata(tmp / "reports.parquet").num_rows
@@ -614,11 +620,40 @@ CROSS_RULES = {"W1": "Table 3, per applicant column: 上年结转 (carried_over)
                              "for regulations and normative documents, same agency"}
 
 
-def cross_report_checks(folder: Path) -> Iterator[pa.Table]:
+def canonical(folder: Path) -> pa.Table:
+    """Which report of each agency and year is the canonical one (metadata.CANONICAL_RULE), and each report's
+    final id: ``agency_id-year``, with ``-`` and the first 8 characters of the file's SHA-256 when the agency
+    and year have several files (so ids do not depend on the order the workers finished in).
+
+    Returns a table (old_id, report_id, is_canonical) for :func:`compact` and :func:`cross_report_checks`.
+    """
+    import duckdb
+
+    order = " ".join(f"when '{f}' then {i}" for i, f in enumerate(md.FORMAT_ORDER))
+    con = duckdb.connect()
+    try:
+        return con.sql(f"""
+            with r as (select *, count(*) over (partition by agency_id, coalesce(year::varchar, report_id)) as n,
+                              row_number() over (partition by agency_id, coalesce(year::varchar, report_id)
+                                  order by coalesce(is_preferred, false) desc, failed_checks_count, flagged_cells_count,
+                                           case format {order} else {len(md.FORMAT_ORDER)} end,
+                                           published desc nulls last, source_file desc) as rank
+                       from read_parquet('{(folder / "reports.parquet").as_posix()}'))
+            select report_id as old_id,
+                   case when n = 1 or year is null then report_id
+                        else agency_id || '-' || year || '-' || left(sha256, 8) end as report_id,
+                   rank = 1 as is_canonical
+            from r""").to_arrow_table()
+    finally:
+        con.close()
+
+
+def cross_report_checks(folder: Path, ids: pa.Table | None = None) -> Iterator[pa.Table]:
     """W1 and in-force continuity across consecutive years of each agency (warnings, not errors).
 
     Computed by DuckDB over the Parquet files just written, so memory stays flat however many
-    reports there are. Cells that are missing, ambiguous or invalid are left out of the comparison.
+    reports there are. Only canonical reports (``ids``, from :func:`canonical`) are compared. Cells that
+    are missing, unread or open are left out of the comparison.
     """
     import duckdb
 
@@ -626,10 +661,14 @@ def cross_report_checks(folder: Path) -> Iterator[pa.Table]:
     con.execute(f"set memory_limit='{DUCKDB_MEMORY}'; set threads=2; set preserve_insertion_order=false")
     con.execute(f"set temp_directory='{(folder / '.duckdb_tmp').as_posix()}'")
     f = {n: (folder / f"{n}.parquet").as_posix() for n in ("reports", "applications", "active_disclosure")}
-    usable = "(flag is null or flag not in ('missing', 'ambiguous', 'invalid'))"
+    usable = ("((flag is null or flag not in ('missing', 'unread', 'ambiguous', 'invalid')) "
+              "and not (value is null and candidates is not null))")
     try:
+        if ids is not None:
+            con.register("ids", ids)
+        keep = "report_id in (select old_id from ids where is_canonical)" if ids is not None else "true"
         con.execute(f"""create temp table r as select report_id, agency_id, year, template
-                        from read_parquet('{f["reports"]}') where year is not null""")
+                        from read_parquet('{f["reports"]}') where year is not null and {keep}""")
         con.execute("""create temp table pairs as select cur.report_id as rid, prev.report_id as pid,
                               cur.year as year, prev.year as prev_year,
                               cur.template = '2021' and prev.template = '2021' as both_2021
@@ -672,9 +711,10 @@ def cross_report_checks(folder: Path) -> Iterator[pa.Table]:
         con.close()
 
 
-def compact(folder: Path) -> None:
+def compact(folder: Path, ids: pa.Table | None = None) -> None:
     """Rewrite the long tables sorted by report_id (an agency's years side by side), so that Parquet's
-    row-group statistics let a filter on a few reports skip the rest of the file."""
+    row-group statistics let a filter on a few reports skip the rest of the file; with ``ids`` (from
+    :func:`canonical`), give every report its final id and the reports their ``is_canonical``."""
     import duckdb
 
     con = duckdb.connect()
@@ -682,14 +722,24 @@ def compact(folder: Path) -> None:
     spill = folder / ".duckdb_tmp"
     con.execute(f"set temp_directory='{spill.as_posix()}'")
     try:
+        if ids is not None:
+            con.register("ids", ids)
         for t in STORED:
             src = folder / f"{t.name}.parquet"
             if t.name == "errors" or not src.exists():
                 continue
             dst = folder / f"{t.name}.sorted.parquet"
             key = ", ".join(t.key)
-            con.execute(f"copy (select * from read_parquet('{src.as_posix()}') order by {key}) to "
-                        f"'{dst.as_posix()}' (format parquet, compression zstd, row_group_size 122880)")
+            if ids is not None and "report_id" in t.names:
+                cols = ", ".join("coalesce(m.report_id, t.report_id) as report_id" if c == "report_id" else
+                                 "m.is_canonical as is_canonical" if c == "is_canonical" else f"t.{c}"
+                                 for c in t.names)
+                query = (f"select {cols} from read_parquet('{src.as_posix()}') t "
+                         f"left join ids m on m.old_id = t.report_id order by {key}")
+            else:
+                query = f"select * from read_parquet('{src.as_posix()}') order by {key}"
+            con.execute(f"copy ({query}) to '{dst.as_posix()}' (format parquet, compression zstd, "
+                        "row_group_size 122880)")
             os.replace(dst, src)
     finally:
         con.close()

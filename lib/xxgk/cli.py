@@ -1,4 +1,4 @@
-"""The ``xxgk`` command: parse, build, report, sql.
+"""The ``xxgk`` command: parse, build, sql, export, report, dictionary.
 
 Exit codes: 0 success; 2 the input is not a report, unreadable or unsupported (one line on stderr
 naming the file and the reason, nothing on stdout), or a query that cannot run; 1 a usage or
@@ -81,12 +81,27 @@ def _lazy(module: str, name: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    ap = argparse.ArgumentParser(prog="xxgk", description="政府信息公开工作年度报告 → validated tables")
-    sub = ap.add_subparsers(dest="command", required=True)
+    """Entry point of the console script (a closed pipe, as in ``xxgk parse F --json | head``, ends quietly)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        import os
 
-    p = sub.add_parser("parse", help="parse one report file")
-    p.add_argument("file")
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
+    from . import __version__
+
+    ap = argparse.ArgumentParser(
+        prog="xxgk", description="政府信息公开工作年度报告 → validated tables. Run `xxgk COMMAND --help` for a command's "
+                                 "options; README.md has examples.")
+    ap.add_argument("--version", action="version", version=f"xxgk {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("parse", help="parse one report file: a summary, or the whole result as JSON")
+    p.add_argument("file", help="the report (HTML, text, markdown, PDF, Word; the format is read from the content)")
     p.add_argument("--json", action="store_true", help="print the full result as one JSON object")
     p.add_argument("--compact", action="store_true", help="with --json: no indentation")
     p.add_argument("--timeout", type=float, default=LIMITS.file_timeout_s,
@@ -100,20 +115,34 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default="data/processed", help="dataset folder (default data/processed)")
     b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     b.add_argument("--scheduler", default=None, help="Dask scheduler address: parse on that cluster")
-    b.add_argument("--no-progress", action="store_true")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--timeout", type=float, default=None,
                    help=f"give up on a file after this many seconds (default {LIMITS.file_timeout_s:g}; 0: no limit)")
     b.add_argument("--memory-cap", dest="worker_memory", type=int, default=None, metavar="MiB",
                    help=f"address space each worker may use (default {LIMITS.worker_memory_mb}; 0: no cap)")
     b.set_defaults(func=_lazy("build", "_cli_build"))
 
-    q = sub.add_parser("sql", help="run DuckDB SQL over the dataset")
-    q.add_argument("query")
+    q = sub.add_parser("sql", help="run DuckDB SQL over the dataset (read only)")
+    q.add_argument("query", help="the query; tables: reports, applications, active_disclosure, review_litigation, "
+                   "checks, sections, narrative_figures, text_counts, errors")
     q.add_argument("--data", default=None, help="dataset folder (default data/processed)")
     q.set_defaults(func=_lazy("dataset", "_cli_sql"))
 
+    e = sub.add_parser("export", help="write the dataset for spreadsheets and other tools: CSV (Excel-ready), xlsx "
+                                      "or Parquet")
+    e.add_argument("--format", default="csv", choices=("csv", "xlsx", "parquet"),
+                   help="csv: UTF-8 with a BOM, one file per table (default); xlsx: one workbook, a sheet per table; "
+                        "parquet: one file per table")
+    e.add_argument("--out", default="export", help="folder to write into (default ./export)")
+    e.add_argument("--agency", action="append", help="only this agency (canonical name, agency_id or printed name; "
+                                                     "repeat for several)")
+    e.add_argument("--year", type=int, action="append", help="only this year (repeat for several)")
+    e.add_argument("--lang", default="zh", choices=("zh", "en"), help="language of labels and headers (default zh)")
+    e.add_argument("--data", default=None, help="dataset folder (default data/processed)")
+    e.set_defaults(func=_lazy("export", "_cli_export"))
+
     d = sub.add_parser("dictionary", help="write the data dictionary (markdown) from the metadata")
-    d.add_argument("--out", default="docs/data-dictionary.md")
+    d.add_argument("--out", default="docs/data-dictionary.md", help="where (default docs/data-dictionary.md)")
     d.set_defaults(func=_lazy("build", "_cli_dictionary"))
 
     r = sub.add_parser("report", help="render notebooks to HTML (all, or one on demand)")
@@ -132,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     r.set_defaults(func=_lazy("render", "_cli_report"))
 
     args = ap.parse_args(argv)
+    if args.command is None:
+        ap.print_help()
+        return 0
     return args.func(args)
 
 

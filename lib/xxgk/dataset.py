@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401 (pa.compute)
 import pyarrow.dataset as pads
 
 from . import lifecycle
@@ -353,12 +354,12 @@ class Dataset:
         return hit.iloc[0]
 
 
-def _filter(table: str, agency, year, report_ids):
+def _filter(table: str, agency, year, report_ids, copies: bool = True):
     expr = None
     if report_ids is not None and table != "errors":
         expr = pads.field("report_id").isin(pa.array(list(report_ids), type=pa.string()))
     if table == "reports":
-        parts = []
+        parts = [] if copies else [pads.field("is_canonical").is_null() | pads.field("is_canonical")]
         if agency is not None:
             names = pa.array([agency] if isinstance(agency, str) else list(agency), type=pa.string())
             parts.append(pads.field("agency").isin(names) | pads.field("agency_id").isin(names)
@@ -371,11 +372,13 @@ def _filter(table: str, agency, year, report_ids):
     return expr
 
 
-def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
+def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool = False) -> Dataset:
     """Load the dataset built by ``xxgk build``.
 
     Args:
         path: the dataset folder (default :func:`default_path`).
+        copies: also load the other files of a report (``is_canonical`` false: a page and its PDF, a corrected
+            re-issue); by default every agency and year has one report, the canonical one.
         agency: keep only this agency (canonical name or agency_id, or a list of them).
         year: keep only this year (or a list of years).
 
@@ -390,24 +393,61 @@ def load(path: str | Path | None = None, *, agency=None, year=None) -> Dataset:
         if not (p / "reports.parquet").exists():
             raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
         try:
-            reports = pads.dataset(p / "reports.parquet").to_table(filter=_filter("reports", agency, year, None))
+            reports = pads.dataset(p / "reports.parquet").to_table(
+                filter=_filter("reports", agency, year, None, copies))
         except FileNotFoundError:
             continue
         if lifecycle.generation(p) == generation:
             break
     else:
         raise FileNotFoundError(f"the dataset in {p} kept being replaced while it was read; try again")
-    if agency is not None and reports.num_rows == 0:
-        import difflib
-
-        known = sorted(set(pads.dataset(p / "reports.parquet").to_table(columns=["agency"])
-                           .column("agency").to_pylist()) - {None})
-        wanted = agency if isinstance(agency, str) else ", ".join(agency)
-        near = difflib.get_close_matches(wanted, known, n=5, cutoff=0.2) or known[:5]
-        raise LookupError(f"no report of '{wanted}'{f' for {year}' if year else ''} in {p}; "
-                          f"nearest known agencies: {', '.join(near) or '(none)'}")
-    ids = reports.column("report_id").to_pylist() if (agency is not None or year is not None) else None
+    if (agency is not None or year is not None) and reports.num_rows == 0:
+        everything = pads.dataset(p / "reports.parquet").to_table(
+            columns=["agency", "agency_id", "agency_parsed", "year"]).to_pandas()
+        names = sorted(set(everything["agency"].dropna()))
+        wanted = [agency] if isinstance(agency, str) else list(agency or [])
+        mine = everything[everything[["agency", "agency_id", "agency_parsed"]].isin(wanted).any(axis=1)] \
+            if wanted else everything
+        years = sorted(int(y) for y in set(mine["year"].dropna()))
+        if wanted and mine.empty:
+            raise LookupError(f"no report of '{', '.join(wanted)}' in {p}; {nearest_names(wanted[0], names)}")
+        asked = [year] if isinstance(year, int) else list(year or [])
+        raise LookupError(f"no report{' of ' + ', '.join(wanted) if wanted else ''} for {', '.join(map(str, asked))} "
+                          f"in {p}; years known: {_years_text(years)}")
+    narrowed = agency is not None or year is not None or (not copies and _has_copies(p))
+    ids = reports.column("report_id").to_pylist() if narrowed else None
     return Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids, generation)
+
+
+def _has_copies(p: Path) -> bool:
+    """Whether the dataset holds reports that are not canonical (so tables must be read by report id)."""
+    t = pads.dataset(p / "reports.parquet").to_table(columns=["is_canonical"])
+    return t.num_rows > 0 and (pa.compute.sum(pa.compute.invert(t.column("is_canonical").fill_null(True))).as_py()
+                               or 0) > 0
+
+
+def nearest_names(wanted: str, known: list[str], n: int = 5) -> str:
+    """A phrase naming the known agencies most like ``wanted`` (by shared characters and order), or, when
+    none is alike, how many there are."""
+    import difflib
+
+    def score(name: str) -> float:
+        shared = len(set(wanted) & set(name)) / max(1, len(set(wanted) | set(name)))
+        return max(difflib.SequenceMatcher(None, wanted, name).ratio(), shared)
+
+    ranked = sorted(((score(k), k) for k in known), key=lambda t: (-t[0], t[1]))
+    near = [k for s, k in ranked[:n] if s >= 0.25]
+    if near:
+        return "nearest known agencies: " + ", ".join(near)
+    return f"no known agency is like it ({len(known)} agencies known; `xxgk sql \"select distinct agency from reports\"`)"
+
+
+def _years_text(years: list[int]) -> str:
+    if not years:
+        return "(none)"
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(map(str, years))
 
 
 def _finish_frame(df: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ when they have one.
 
 from __future__ import annotations
 
+from . import metadata as md
 from .checks import CheckResult
 from .parse import Report
 from .values import CellValue
@@ -53,6 +54,10 @@ def _v(report: Report, table: str, key) -> str:
         return "—"
     if cv.is_open or cv.flag == "invalid":
         return "?"
+    if cv.value is None and table == "table3" and key[1] == "total":  # a 总计 printed blank or '/': say so
+        parts = [report.table3.get((key[0], c)) for c in md.TABLE3_PARTS]
+        if all(p is not None and not p.is_open for p in parts) and sum(p.number for p in parts):
+            return f"空（各列合计 {sum(p.number for p in parts):g}）"
     return f"{cv.value:g}" if cv.value is not None else "0"
 
 
@@ -169,3 +174,19 @@ def _write_xlsx(frames: dict, path, lang: str) -> None:
                 ws.cell(row=1, column=k).alignment = Alignment(wrap_text=True, vertical="top")
                 width = max([len(str(col))] + [len(str(v)) for v in plain.iloc[:200, k - 1].tolist()])
                 ws.column_dimensions[get_column_letter(k)].width = min(60, max(8, width * 1.6))
+
+
+def _cli_export(args) -> int:
+    import sys
+
+    import xxgk
+
+    try:
+        ds = xxgk.load(args.data, agency=args.agency, year=args.year)
+    except (FileNotFoundError, LookupError) as exc:
+        print(f"xxgk: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    paths = export_dataset(ds, args.out, args.format, args.lang)
+    print(f"wrote {len(paths)} file(s) to {args.out} ({len(ds.reports)} reports): "
+          + ", ".join(p.name for p in paths))
+    return 0

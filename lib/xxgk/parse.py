@@ -786,6 +786,10 @@ def parse_document(doc: Document) -> Report:
         t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings, open_rows, grid)
         t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings, open_rows, grid)
         t4 = parse_table4(cut(regions.t4), warnings, open_rows, grid)
+    if not meta.get("title") and not any(cv.value is not None or cv.candidates for t in (t2, t3, t4)
+                                         for cv in t.values()):
+        raise ReportError(doc.source, "not a 政府信息公开工作年度报告: no report title, and the template's tables hold "
+                                      "no value (a blank template, or a file that only mentions them)", "not_a_report")
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
     return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,
                   open_rows=open_rows)

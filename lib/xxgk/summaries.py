@@ -6,7 +6,6 @@ names, rule notes) is HTML-escaped, because notebooks are exported to HTML and s
 
 from __future__ import annotations
 
-import difflib
 import html
 
 import numpy as np
@@ -55,8 +54,9 @@ def resolve_agency(ds, agency: str) -> pd.DataFrame:
     hit = r[(r["agency"] == agency) | (r["agency_id"] == agency) | (r["agency_parsed"] == agency)]
     if hit.empty:
         names = sorted(set(r["agency"].dropna().astype(str)))
-        near = difflib.get_close_matches(agency, names, n=5, cutoff=0.2) or names[:5]
-        raise UnknownSelection(f"unknown agency '{agency}'; nearest known: {', '.join(near) or '(none)'}")
+        from .dataset import nearest_names
+
+        raise UnknownSelection(f"unknown agency '{agency}'; {nearest_names(agency, names)}")
     return hit
 
 

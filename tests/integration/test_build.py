@@ -273,3 +273,30 @@ def test_bundled_extracts_match_originals(corpus):
         assert (a.template, a.meta["year"], a.meta["agency"]) == (b.template, b.meta["year"], b.meta["agency"])
         compared += 1
     assert compared >= 90
+
+
+def test_several_files_for_one_agency_year(tmp_path):
+    """A page and its corrected copy: both kept, one canonical (fewer failed checks), used by every derived table;
+    a 'preferred' column in sources.csv overrides; ids do not depend on the order the workers finished in."""
+    src = tmp_path / "in"
+    src.mkdir()
+    text = (RAW / "shanhaiguan-2023.txt").read_text(encoding="utf-8")
+    (src / "page.txt").write_text(text, encoding="utf-8")  # its published R2 fails (2 handled, 0 in every row)
+    fixed = text.replace("三、本年度办理结果 | (一)予以公开 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+                         "三、本年度办理结果 | (一)予以公开 | 2 | 0 | 0 | 0 | 0 | 0 | 2 |")
+    assert fixed != text
+    (src / "corrected.txt").write_text(fixed, encoding="utf-8")
+    res = build([src], tmp_path / "out", workers=2, progress=False)
+    assert res.reports == 2 and any("another copy" in n for n in res.notes)
+    ds = xxgk.load(tmp_path / "out")
+    assert list(ds.reports["source_file"]) == ["corrected.txt"] and ds.reports["is_canonical"].all()
+    assert len(ds.outcome_shares) == 1 and ds.outcome_shares["granted_count"].iloc[0] == 2
+    both = xxgk.load(tmp_path / "out", copies=True).reports.set_index("source_file")
+    assert not both.loc["page.txt", "is_canonical"] and both.loc["corrected.txt", "is_canonical"]
+    assert all(rid.count("-") == 3 for rid in both["report_id"])  # agency_id-year-sha: not first come, first served
+    with open(src / "sources.csv", "w", encoding="utf-8") as fh:
+        fh.write("file,agency,year,preferred\npage.txt,山海关区人民政府办公室,2023,yes\n"
+                 "corrected.txt,山海关区人民政府办公室,2023,\n")
+    build([src], tmp_path / "out", workers=2, progress=False)
+    ds = xxgk.load(tmp_path / "out")
+    assert list(ds.reports["source_file"]) == ["page.txt"] and bool(ds.reports["is_preferred"].iloc[0])

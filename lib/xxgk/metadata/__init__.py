@@ -223,6 +223,11 @@ class Table:
 
 
 LEVELS = ("province", "city", "county", "district", "township", "department", "other")
+# Several files for one agency and year (a page and its PDF, a corrected re-issue): which one analyses use.
+CANONICAL_RULE = ("the file sources.csv marks preferred; else the one with fewer failed checks, then fewer "
+                  "flagged cells; else the more structured format (FORMAT_ORDER); else the later publication date, "
+                  "then the later file name")
+FORMAT_ORDER = ("docx", "html", "pdf", "doc", "markdown", "pipe-text", "crawler-text", "text")  # most structured first
 TEMPLATE_VALUES = ("2019", "2021", "mixed")
 NARRATIVE_CHANNELS = ("portal", "disclosure_platform", "new_media", "gazette")
 _RID = Column("report_id", "string", "报告编号", "Stable report id from agency and year (agency_id-year)")
@@ -267,6 +272,11 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("warnings_count", "Int64", "警告数", "Number of parser warnings", unit="count"),
         Column("is_complete", "boolean", "是否完整", "True when every per-report check passed and no cell is "
                "ambiguous or invalid: every number of the three tables is known and consistent"),
+        Column("is_canonical", "boolean", "是否采用", "False for another file of a report already in the dataset (the "
+               "same agency and year: a page and its PDF, a corrected re-issue); xxgk.load(), the derived tables and "
+               "the pages use the canonical one (CANONICAL_RULE)"),
+        Column("is_preferred", "boolean", "是否指定", "True when sources.csv marks this file preferred (column "
+               "'preferred') among the files of its agency and year"),
     )),
     Table("active_disclosure", "主动公开政府信息情况（表二）", "Table 2, long form: one row per item × measure.",
           ("report_id", "item", "measure"), (
