@@ -234,6 +234,17 @@ class Dataset:
             con.close()
         return _finish_frame(df, "totals")
 
+    def totals_wide(self) -> pd.DataFrame:
+        """:attr:`totals` as one row per agency and year (index ``agency``, ``year``) and one column per Table 3
+        row, in template order: ``ds.totals_wide().loc["平潭综合实验区", "new_received"]`` is that agency's new
+        applications by year."""
+        t = self.totals.merge(self.reports[["report_id", "agency", "year"]], on="report_id")
+        w = t.pivot_table(index=["agency", "year"], columns="row", values="total_count", aggfunc="first",
+                          observed=True)
+        w.columns = w.columns.astype(str)
+        w.columns.name = None
+        return w.astype("Int64")
+
     @cached_property
     def _t3_totals(self) -> tuple[pd.DataFrame, pd.Series]:
         t = self.totals.set_index(["report_id", "row"])
@@ -393,8 +404,9 @@ def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool
         if not (p / "reports.parquet").exists():
             raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
         try:
-            reports = pads.dataset(p / "reports.parquet").to_table(
-                filter=_filter("reports", agency, year, None, copies))
+            rds = pads.dataset(p / "reports.parquet")
+            copies = copies or "is_canonical" not in rds.schema.names  # a dataset built before copies were told
+            reports = rds.to_table(filter=_filter("reports", agency, year, None, copies))
         except FileNotFoundError:
             continue
         if lifecycle.generation(p) == generation:
@@ -421,7 +433,10 @@ def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool
 
 def _has_copies(p: Path) -> bool:
     """Whether the dataset holds reports that are not canonical (so tables must be read by report id)."""
-    t = pads.dataset(p / "reports.parquet").to_table(columns=["is_canonical"])
+    rds = pads.dataset(p / "reports.parquet")
+    if "is_canonical" not in rds.schema.names:
+        return False
+    t = rds.to_table(columns=["is_canonical"])
     return t.num_rows > 0 and (pa.compute.sum(pa.compute.invert(t.column("is_canonical").fill_null(True))).as_py()
                                or 0) > 0
 
