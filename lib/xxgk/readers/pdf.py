@@ -2,10 +2,8 @@
 
 The text stream of a PDF interleaves a vertically printed group label (三/、/本/年/度…) with the
 numbers, and puts a two-line label's values between its lines. So rows are not read from the stream:
-the horizontal rules of a table cut the page into row bands, the vertical rules that cross a band cut
-it into cells, and every character goes to the cell that holds its centre. A band that no vertical
-rules cross is ordinary text, split into lines by position. Tables running across pages simply
-continue (a repeated header has no values and is ignored by the parser).
+every character's box and the page's thin path objects (the ruling lines) go to
+:mod:`xxgk.readers.layout`, which rebuilds the rows and cells (shared with the OCR reader).
 
 Library choice: pypdfium2 (PDFium) gives every character's box and every path's bounds in ~5 ms a
 page; pdfplumber (pdfminer) reads the same table correctly but takes ~80 ms a page (see
@@ -14,24 +12,14 @@ bench/parse_speed.py and docs/benchmarks.md), so the grid is rebuilt here on PDF
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..document import Cell, Document, Paragraph, ReportError, Table
+from ..document import Document, ReportError
+from .layout import Piece, Rule, page_blocks
 
 THIN = 2.0  # a path thinner than this (pt) is a rule
-MERGE = 1.5  # rules closer than this are one rule
 MAX_PAGES = 60
 
 
-@dataclass(slots=True)
-class _Char:
-    ch: str
-    x: float
-    y: float
-    h: float
-
-
-def _rules(page, raw) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+def _rules(page, raw) -> tuple[list[Rule], list[Rule]]:
     """Horizontal rules (y, x0, x1) and vertical rules (x, y0, y1) of a page, from thin path objects."""
     hs, vs = [], []
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=4):
@@ -42,83 +30,6 @@ def _rules(page, raw) -> tuple[list[tuple[float, float, float]], list[tuple[floa
         elif w <= THIN and h > 3 * THIN:
             vs.append(((x0 + x1) / 2, y0, y1))
     return hs, vs
-
-
-def _merge(values: list[float]) -> list[float]:
-    out: list[float] = []
-    for v in sorted(values):
-        if out and v - out[-1] <= MERGE:
-            continue
-        out.append(v)
-    return out
-
-
-def _lines(chars: list[_Char]) -> list[str]:
-    """Text lines of loose characters: grouped by vertical extent, read left to right.
-
-    ``y`` is the centre of the glyph's loose box (the font's ascent to descent), which every glyph of
-    a line shares whatever its shape, so low punctuation (，。、.) and flat glyphs (一) stay in line.
-    """
-    if not chars:
-        return []
-    chars = sorted(chars, key=lambda c: (-c.y, c.x))
-    lines: list[list[_Char]] = []
-    for c in chars:
-        if lines and abs(lines[-1][0].y - c.y) <= max(1.5, 0.25 * c.h):
-            lines[-1].append(c)
-        else:
-            lines.append([c])
-    out = []
-    for line in lines:
-        line.sort(key=lambda c: c.x)
-        text = []
-        prev = None
-        for c in line:
-            if prev is not None and c.x - prev.x > 2.5 * max(c.h, 1) and not text[-1].endswith(" "):
-                text.append(" ")  # a wide gap between words
-            text.append(c.ch)
-            prev = c
-        out.append("".join(text).strip())
-    return [t for t in out if t]
-
-
-def _page_blocks(chars: list[_Char], hs, vs) -> list:
-    """Blocks of one page in reading order: table rows where rules make cells, text lines elsewhere."""
-    if not hs or len(vs) < 2:
-        return [Paragraph(t) for t in _lines(chars)]
-    ys = _merge([h[0] for h in hs])[::-1]  # top to bottom (PDF y grows upwards)
-    blocks: list = []
-    table: Table | None = None
-    used = [False] * len(chars)
-    bands = list(zip(ys, ys[1:], strict=False))
-    for top, bottom in bands:
-        mid = (top + bottom) / 2
-        xs = _merge([v[0] for v in vs if v[1] - MERGE <= mid <= v[2] + MERGE and v[1] <= top + MERGE
-                     and v[2] >= bottom - MERGE])
-        inside = [i for i, c in enumerate(chars) if bottom < c.y < top]
-        if len(xs) < 2:
-            table = None
-            loose = [chars[i] for i in inside]
-            for i in inside:
-                used[i] = True
-            blocks += [Paragraph(t) for t in _lines(loose)]
-            continue
-        cells: list[list[_Char]] = [[] for _ in range(len(xs) - 1)]
-        for i in inside:
-            c = chars[i]
-            for k in range(len(xs) - 1):
-                if xs[k] <= c.x < xs[k + 1]:
-                    cells[k].append(c)
-                    used[i] = True
-                    break
-        if table is None:
-            table = Table()
-            blocks.append(table)
-        table.rows.append([Cell("".join(_lines(cs))) for cs in cells])
-    # text above the first rule and below the last one
-    above = [c for i, c in enumerate(chars) if not used[i] and c.y >= ys[0]]
-    below = [c for i, c in enumerate(chars) if not used[i] and c.y <= ys[-1]]
-    return [Paragraph(t) for t in _lines(above)] + blocks + [Paragraph(t) for t in _lines(below)]
 
 
 def read_pdf(data: bytes, source: str) -> Document:
@@ -156,10 +67,10 @@ def read_pdf(data: bytes, source: str) -> Document:
                     continue
                 left, _, right, _ = tp.get_charbox(k)  # tight box: where the glyph is
                 _, bottom, _, top = tp.get_charbox(k, loose=True)  # loose box: the line it sits on
-                chars.append(_Char(ch, (left + right) / 2, (bottom + top) / 2, top - bottom))
+                chars.append(Piece(ch, (left + right) / 2, (bottom + top) / 2, top - bottom))
             total_chars += len(chars)
             hs, vs = _rules(page, raw)
-            blocks += _page_blocks(chars, hs, vs)
+            blocks += page_blocks(chars, hs, vs)
             tp.close()
             page.close()
         if total_chars == 0:
