@@ -28,11 +28,17 @@ class ReportError(Exception):
 
 @dataclass(slots=True)
 class Cell:
-    """One table cell as printed, with its span in the source grid."""
+    """One table cell as printed, with its span in the source grid.
+
+    A cell read by OCR also carries the recogniser's ``confidence`` (0–1, the least sure character)
+    and ``alternatives``: other readings of the same glyphs, most likely first (digits only).
+    """
 
     text: str
     rowspan: int = 1
     colspan: int = 1
+    confidence: float | None = None
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -54,9 +60,15 @@ Block = Paragraph | Table
 
 @dataclass
 class Document:
-    """A report file read into blocks, plus what the reader learnt about the file."""
+    """A report file read into blocks, plus what the reader learnt about the file.
+
+    ``ocr_pages`` counts the pages whose text came from OCR; ``notes`` are reader remarks that
+    become parser warnings (e.g. pages left unread at a limit).
+    """
 
     blocks: list[Block]
     format: str
     source: str
     encoding: str | None = None
+    ocr_pages: int = 0
+    notes: list[str] = field(default_factory=list)
