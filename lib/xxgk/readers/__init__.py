@@ -15,9 +15,12 @@ from ..document import Document, ReportError
 from ..text import CELL
 from . import html, markdown, pipe, plaintext
 from .decode import decode
+from .doc import read_doc
 from .docx import read_docx
+from .ocr import read_image
 from .pdf import read_pdf
 
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF: scans
 MAX_BYTES = 40 * 1024 * 1024  # larger files are refused rather than parsed for minutes
 
 READERS = {
@@ -38,6 +41,8 @@ def detect(data: bytes, text: str | None) -> str:
     head = data[:8]
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(_IMAGE_MAGIC):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         return "docx" if b"word/" in data[:200000] else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -56,17 +61,19 @@ def detect(data: bytes, text: str | None) -> str:
     return "text"
 
 
-BINARY_READERS = {"pdf": read_pdf, "docx": read_docx}
+BINARY_READERS = {"pdf": read_pdf, "docx": read_docx, "doc": read_doc, "image": read_image}
+OCR_READERS = {"pdf", "image"}  # readers that take ``ocr=`` (None: only where there is no text layer)
 
 _UNSUPPORTED = {
-    "doc": "legacy Word .doc file: convert it to .docx first (e.g. libreoffice --headless --convert-to docx)",
     "zip": "a ZIP archive, not a report",
     "binary": "binary data, not a text, HTML, PDF or Word report",
 }
 
 
-def read_bytes(data: bytes, source: str) -> Document:
+def read_bytes(data: bytes, source: str, ocr: bool | None = None) -> Document:
     """Read a report from bytes already in memory.
+
+    ``ocr``: None runs OCR only on scanned pages and images; True on every PDF page; False never.
 
     Raises:
         ReportError: empty, binary, undecodable or unsupported input.
@@ -74,7 +81,7 @@ def read_bytes(data: bytes, source: str) -> Document:
     if not data.strip():
         raise ReportError(source, "empty file", "empty")
     text: str | None = None
-    if not data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+    if not data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0") + _IMAGE_MAGIC):
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             text = None
         else:
@@ -85,6 +92,10 @@ def read_bytes(data: bytes, source: str) -> Document:
             if CELL in text:
                 text = text.replace(CELL, " ")  # the parser's cell separator must not come from the file
     fmt = detect(data, text)
+    if fmt in OCR_READERS:
+        if fmt == "image" and ocr is False:
+            raise ReportError(source, "an image (a scan) and OCR is turned off", "unsupported_format")
+        return BINARY_READERS[fmt](data, source, **({"ocr": ocr} if fmt == "pdf" else {}))
     if fmt in BINARY_READERS:
         return BINARY_READERS[fmt](data, source)
     if fmt in _UNSUPPORTED:
@@ -96,7 +107,7 @@ def read_bytes(data: bytes, source: str) -> Document:
     return doc
 
 
-def read_file(path: str | Path) -> Document:
+def read_file(path: str | Path, ocr: bool | None = None) -> Document:
     """Read a report file into a Document.
 
     Raises:
@@ -114,4 +125,4 @@ def read_file(path: str | Path) -> Document:
         data = p.read_bytes()
     except OSError as exc:
         raise ReportError(str(path), f"cannot read: {exc.strerror or exc}", "unreadable") from None
-    return read_bytes(data, str(path))
+    return read_bytes(data, str(path), ocr)

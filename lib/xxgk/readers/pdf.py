@@ -13,10 +13,12 @@ bench/parse_speed.py and docs/benchmarks.md), so the grid is rebuilt here on PDF
 from __future__ import annotations
 
 from ..document import Document, ReportError
+from . import ocr as ocr_reader
 from .layout import Piece, Rule, page_blocks
 
 THIN = 2.0  # a path thinner than this (pt) is a rule
 MAX_PAGES = 60
+SCAN_MAX_CHARS = 20  # a page with at most this many characters and mostly images is a scan
 
 
 def _rules(page, raw) -> tuple[list[Rule], list[Rule]]:
@@ -32,11 +34,29 @@ def _rules(page, raw) -> tuple[list[Rule], list[Rule]]:
     return hs, vs
 
 
-def read_pdf(data: bytes, source: str) -> Document:
-    """Read a PDF's text layer into paragraphs and tables.
+def _scanned(page, raw, count: int) -> bool:
+    """A page with (almost) no text whose area is mostly covered by images: a scan."""
+    if count > SCAN_MAX_CHARS:
+        return False
+    w, h = page.get_size()
+    covered = 0.0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        x0, y0, x1, y1 = obj.get_bounds()
+        covered += max(0.0, min(x1, w) - max(x0, 0)) * max(0.0, min(y1, h) - max(y0, 0))
+    return covered >= 0.3 * w * h
+
+
+def read_pdf(data: bytes, source: str, ocr: bool | None = None) -> Document:
+    """Read a PDF's text layer into paragraphs and tables; pages that are scans go to OCR.
+
+    Args:
+        data: the file's bytes.
+        source: the file's name, for messages.
+        ocr: None recognises only pages without a usable text layer; True recognises every page;
+            False never runs OCR.
 
     Raises:
-        ReportError: not a readable PDF, encrypted, or without a text layer (a scan).
+        ReportError: not a readable PDF, encrypted, or a scan that cannot be read (OCR not installed).
     """
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
@@ -52,6 +72,9 @@ def read_pdf(data: bytes, source: str) -> Document:
             raise ReportError(source, "PDF has no pages", "unreadable")
         blocks: list = []
         total_chars = 0
+        ocr_pages = 0
+        notes: list[str] = []
+        scans_unread = 0
         for i in range(min(n, MAX_PAGES)):
             try:
                 page = pdf[i]
@@ -59,6 +82,18 @@ def read_pdf(data: bytes, source: str) -> Document:
             except pdfium.PdfiumError as exc:
                 raise ReportError(source, f"damaged PDF: page {i + 1} cannot be read ({exc})", "unreadable") from None
             count = tp.count_chars()
+            if ocr or (ocr is None and _scanned(page, raw, count)):
+                if ocr is False or not ocr_reader.available() or ocr_pages >= ocr_reader.MAX_PAGES:
+                    scans_unread += 1
+                else:
+                    rgb, dpi = ocr_reader.pdf_page_image(page, ocr_reader.MAX_DPI)
+                    page_blocks_, _ = ocr_reader.read_page(rgb, dpi)
+                    blocks += page_blocks_
+                    ocr_pages += 1
+                    total_chars += 1
+                tp.close()
+                page.close()
+                continue
             text = tp.get_text_range(0, count) if count else ""
             chars = []
             for k in range(min(count, len(text))):
@@ -73,8 +108,19 @@ def read_pdf(data: bytes, source: str) -> Document:
             blocks += page_blocks(chars, hs, vs)
             tp.close()
             page.close()
+        if scans_unread:
+            if ocr is not False and not ocr_reader.available():
+                if total_chars == 0:
+                    raise ReportError(source, f"no text layer (scanned PDF); {ocr_reader.INSTALL_HINT}",
+                                      "no_text_layer")
+                notes.append(f"{scans_unread} scanned page(s) not read: {ocr_reader.INSTALL_HINT}")
+            elif ocr is not False:
+                notes.append(f"{scans_unread} scanned page(s) beyond the OCR limit of {ocr_reader.MAX_PAGES} "
+                             "pages not read")
         if total_chars == 0:
-            raise ReportError(source, "no text layer (scanned PDF?): OCR it first", "no_text_layer")
-        return Document(blocks, "pdf", source)
+            raise ReportError(source, "no text layer (scanned PDF?) and OCR is turned off", "no_text_layer")
+        if n > MAX_PAGES:
+            notes.append(f"only the first {MAX_PAGES} of {n} pages were read")
+        return Document(blocks, "pdf", source, ocr_pages=ocr_pages, notes=notes)
     finally:
         pdf.close()
