@@ -26,18 +26,20 @@ def _finish(report: Report) -> Report:
     return report
 
 
-def parse_file(path: str | Path) -> Report:
+def parse_file(path: str | Path, ocr: bool | None = None) -> Report:
     """Read, parse and check one report file.
+
+    ``ocr``: None (default) runs OCR only on scanned pages and images; True on every PDF page; False never.
 
     Raises:
         ReportError: the file is not a report, is pre-2019, unreadable, or in an unsupported format.
     """
-    return _finish(parse_document(read_file(path)))
+    return _finish(parse_document(read_file(path, ocr)))
 
 
-def parse_bytes(data: bytes, source: str = "<bytes>") -> Report:
+def parse_bytes(data: bytes, source: str = "<bytes>", ocr: bool | None = None) -> Report:
     """Like :func:`parse_file`, for content already in memory."""
-    return _finish(parse_document(read_bytes(data, source)))
+    return _finish(parse_document(read_bytes(data, source, ocr)))
 
 
 def load(path: str | Path | None = None, **filters):

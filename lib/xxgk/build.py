@@ -179,6 +179,7 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "sha256": sha, "source_url": meta.get("url") or meta.get("source_url") or report.meta.get("url"),
         "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
         "flagged_cells_count": flagged, "warnings_count": len(notes), "is_complete": not failed and not unknown,
+        "is_ocr": bool(report.ocr_pages),
     }
     t2 = [(i, m, cv.value, cv.raw, cv.flag, cv.unit) for (i, m), cv in report.table2.items()]
     t3 = [(r, a, cv.value, cv.raw, cv.flag) for (r, a), cv in report.table3.items()]

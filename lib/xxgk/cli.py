@@ -17,7 +17,7 @@ from .limits import TimeLimit, time_limit
 def _parse(args) -> int:
     try:
         with time_limit(args.timeout):
-            report = parse_file(args.file)
+            report = parse_file(args.file, ocr=True if args.ocr else None)
     except ReportError as exc:
         print(f"xxgk: {exc.path}: {exc.reason}", file=sys.stderr)
         return 2
@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the full result as one JSON object")
     p.add_argument("--compact", action="store_true", help="with --json: no indentation")
     p.add_argument("--timeout", type=float, default=60, help="give up after this many seconds (default 60)")
+    p.add_argument("--ocr", action="store_true", help="recognise every PDF page by OCR, even with a text layer")
     p.set_defaults(func=_parse)
 
     b = sub.add_parser("build", help="parse a folder of reports into the dataset")

@@ -14,13 +14,14 @@ are joined by :data:`~xxgk.text.CELL`. Every format then looks alike, and one pr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from . import metadata as md
 from .digits import TooMany, agreement, first_run, solve_joint, splits, sum_splits, token_count
 from .document import Document, Paragraph, ReportError
 from .narrative import extract_meta, find_sections
+from .recognition import resolve, strip, tag
 from .text import CELL, normalize, to_simplified
 from .values import CellValue, is_value_like, missing, parse_cell, run_cell
 
@@ -45,6 +46,7 @@ class Report:
     sections: dict[int, dict]
     warnings: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
+    ocr_pages: int = 0  # pages whose text came from OCR
     _figures: list | None = field(default=None, repr=False)
 
     @property
@@ -70,7 +72,7 @@ def linearize(doc: Document) -> str:
             parts.append(block.text.replace(CELL, " "))
         else:
             for row in block.rows:  # readers never leave CELL in a cell (read_bytes removes it)
-                line = CELL.join([c.text for c in row])
+                line = CELL.join([c.text + tag(c.text, c.confidence, c.alternatives) for c in row])
                 parts.append(line.replace("\n", " ").replace("\r", " ") if "\n" in line or "\r" in line else line)
     return normalize("\n".join(parts))
 
@@ -652,5 +654,10 @@ def parse_document(doc: Document) -> Report:
     t2 = parse_table2(cut(regions.t2), per_table["table2"], warnings)
     t3 = parse_table3(cut(regions.t3), per_table["table3"], warnings)
     t4 = parse_table4(cut(regions.t4), warnings)
+    warnings += doc.notes
+    if doc.ocr_pages:  # OCR readings: flagged, and checked against the rules (xxgk.recognition)
+        warnings += resolve(t2, t3, t4, per_table["table3"])
+        sections = [replace(s, heading=strip(s.heading), text=strip(s.text)) for s in sections]
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
-    return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings)
+    return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,
+                  ocr_pages=doc.ocr_pages)

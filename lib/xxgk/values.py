@@ -2,6 +2,7 @@
 
 The policy is the spec's §6: blank → null + ``blank``; '/', '-', '—', '无', '不涉及' → null + ``na``;
 a number with a remark (``55（含自然失效29件）``) → the number + ``note``; text → null + ``invalid``.
+A cell read by OCR (tagged, see :mod:`xxgk.recognition`) is flagged ``ocr`` with its confidence.
 The raw text always travels with the value.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .recognition import has_tag, split, strip
 from .text import clean_cell
 
 _NA = {"/", "-", "—", "——", "–", "无", "不涉及", "x", "X", "×", "\\"}
@@ -31,6 +33,8 @@ class CellValue:
     candidates: list | None = None
     note: str | None = None
     unit: str | None = None
+    confidence: float | None = None  # OCR: the recogniser's confidence (0–1)
+    alternatives: tuple[str, ...] = ()  # OCR: other readings of the same glyphs
 
     @property
     def number(self) -> float | int:
@@ -58,6 +62,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         text: the cell as printed (normalised or not).
         kind: ``count``, ``signed``, ``amount`` or ``money`` (see :mod:`xxgk.metadata`).
     """
+    if has_tag(text):
+        return _recognised(text, kind)
     raw = text.strip()
     if raw.isdigit() and raw.isascii() and (len(raw) == 1 or raw[0] != "0" or kind != "count"):
         return CellValue(int(raw), raw)  # the common case, already normalised
@@ -92,6 +98,18 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
     return CellValue(None, raw, "invalid")
 
 
+def _recognised(text: str, kind: str) -> CellValue:
+    """A cell read by OCR: the value of its text, flagged ``ocr``, with the recogniser's confidence."""
+    clean, conf, alts = split(text)
+    cv = parse_cell(clean, kind)
+    cv.confidence, cv.alternatives = conf, alts
+    if cv.flag == "blank" and conf is not None:
+        cv.flag, cv.note = "invalid", "ink in the cell that the recogniser could not read"
+    elif cv.flag is None:
+        cv.flag = "ocr"
+    return cv
+
+
 def run_cell(piece: str, kind: str, inferred: bool) -> CellValue:
     """A cell cut out of a run of digits: its value, with flag ``recovered`` when the cut was inferred."""
     cv = parse_cell(piece, kind)
@@ -107,4 +125,6 @@ def is_value_like(text: str) -> bool:
     t = text.strip()
     if not t or (t.isdigit() and t.isascii()):
         return True
+    if has_tag(t):
+        return True  # the OCR reader tags only cells that may hold a value (xxgk.recognition.tag)
     return bool(VALUE_LIKE.fullmatch(clean_cell(t)))

@@ -134,9 +134,13 @@ def markers() -> tuple[tuple[str, str, str], ...]:
 FLAGS: dict[str, str] = {
     "blank": "cell printed empty (or &nbsp;); value null, counted as 0 by the checks",
     "na": "cell printed as '/', '-', '—', '无' or '不涉及'; value null, counted as 0 by the checks",
-    "recovered": "value recovered from digits run together with neighbouring cells; the split is the only one "
-                 "that satisfies the cell count and the arithmetic rules",
-    "ambiguous": "several splits of run-together digits satisfy every rule; value null, candidates kept",
+    "recovered": "value recovered from digits run together with neighbouring cells (the split is the only one "
+                 "that satisfies the cell count and the arithmetic rules), or an OCR reading replaced by the only "
+                 "other reading of the same glyphs with which the rules hold (the note says what was read)",
+    "ambiguous": "several splits of run-together digits, or several OCR readings of a cell, satisfy every rule "
+                 "(or an unsure OCR reading that no rule can check); value null, candidates kept",
+    "ocr": "value read by OCR from a scanned page or image; the recogniser's confidence is kept (JSON "
+           "'confidence'); an unsure reading was checked against the rules (note)",
     "note": "number printed with a remark, e.g. '55（含自然失效29件）'; the number is the value, the remark kept",
     "missing": "the row or table is not printed in the document; value null (never filled in)",
     "unit_unknown": "money printed without a unit where the header gives none (2019 采购总金额)",
@@ -220,6 +224,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("warnings_count", "Int64", "警告数", "Number of parser warnings", unit="count"),
         Column("is_complete", "boolean", "是否完整", "True when every per-report check passed and no cell is "
                "ambiguous or invalid: every number of the three tables is known and consistent"),
+        Column("is_ocr", "boolean", "是否经OCR识别", "True when some pages or images of the report were read by "
+               "OCR (their cells are flagged ocr)"),
     )),
     Table("active_disclosure", "主动公开政府信息情况（表二）", "Table 2, long form: one row per item × measure.",
           ("report_id", "item", "measure"), (

@@ -163,8 +163,9 @@ def _decode(p, chars: list[str], digits: list[list[int]], np) -> Reading:
             probs[-1] = max(probs[-1], float(p[t, k]))
         prev = k
     s = "".join(text).strip()
-    if not s:
-        return Reading("", 0.0)
+    if not s:  # ink that reads as nothing: the digits decode says what it might be, with low confidence
+        r = _decode_digits(p, digits, np)
+        return r if r.text else Reading("", 0.0)
     if all(c in _NUMERIC_MARKS for c in s) and any(c.isdigit() for c in s):
         return _decode_digits(p, digits, np)
     return Reading(s, float(min(probs)))
@@ -339,30 +340,41 @@ def _rules(page: _Page):
     cv2, np = _modules()
     hm, vm = _line_masks(page.ink, page.dpi, cv2)
     hs, vs = [], []
-    n, _, st, _ = cv2.connectedComponentsWithStats(hm, connectivity=8)
+    n, lab, st, _ = cv2.connectedComponentsWithStats(hm, connectivity=8)
+    keep = np.zeros(n, bool)
     for i in range(1, n):
         x, y, w, h = st[i, :4]
         if w >= page.dpi * 0.4 and h <= page.dpi * 0.08:
             hs.append((y + h / 2, float(x), float(x + w)))
-    n, _, st, _ = cv2.connectedComponentsWithStats(vm, connectivity=8)
+            keep[i] = True
+    hmask = np.where(keep[lab], np.uint8(255), np.uint8(0))
+    n, lab, st, _ = cv2.connectedComponentsWithStats(vm, connectivity=8)
     near = page.dpi * 0.05
-    pieces = sorted((x + w / 2, float(y), float(y + h)) for x, y, w, h in st[1:n, :4] if w <= page.dpi * 0.08)
-    joined: list[list[float]] = []  # pieces of one rule broken where text touches it or the scan is faint
-    for cx, y0, y1 in sorted(pieces, key=lambda p: (round(p[0] / near), p[1])):
-        for j in joined:
-            if abs(j[0] - cx) <= near / 2 and y0 - j[2] <= page.dpi * 0.4 and y1 >= j[1]:
-                j[1], j[2] = min(j[1], y0), max(j[2], y1)
-                break
-        else:
-            joined.append([cx, y0, y1])
 
     def meets(cx, yy):
         return any(abs(hy - yy) <= near and x0 - near <= cx <= x1 + near for hy, x0, x1 in hs)
 
-    for cx, y0, y1 in joined:
-        if meets(cx, y0) and meets(cx, y1):
+    # a piece of a rule is long or touches a horizontal rule; a glyph's stroke is neither
+    pieces = sorted((x + w / 2, float(y), float(y + h), i) for i, (x, y, w, h) in enumerate(st[:n, :4]) if i
+                    and w <= page.dpi * 0.08
+                    and (h >= page.dpi * 0.25 or meets(x + w / 2, y) or meets(x + w / 2, y + h)))
+    joined: list[list] = []  # pieces of one rule broken where text touches it or the scan is faint
+    for cx, y0, y1, i in sorted(pieces, key=lambda p: (p[1], p[0])):
+        for j in joined:
+            if abs(j[0] - cx) <= near / 2 and y0 - j[2] <= page.dpi * 0.12 and y1 >= j[1]:
+                j[1], j[2] = min(j[1], y0), max(j[2], y1)
+                j[3].append(i)
+                break
+        else:
+            joined.append([cx, y0, y1, [i]])
+    keep = np.zeros(n, bool)
+    for cx, y0, y1, ids in joined:
+        top, bottom = meets(cx, y0), meets(cx, y1)
+        if (top and bottom) or ((top or bottom) and y1 - y0 >= page.dpi * 0.3):
             vs.append((cx, y0, y1))
-    return hs, vs, hm, vm
+            keep[ids] = True
+    vmask = np.where(keep[lab], np.uint8(255), np.uint8(0))
+    return hs, vs, hmask, vmask
 
 
 def _runs(profile, min_len: int, max_gap: int) -> list[tuple[int, int]]:
@@ -468,13 +480,18 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
     cv2, np = _modules()
     page = _page(rgb, dpi)
     hs, vs, hm, vm = _rules(page)
-    text = cv2.subtract(page.ink, cv2.bitwise_or(hm, vm))
-    text = cv2.morphologyEx(text, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8)) if page.dpi >= 150 else text
+    # the rules (and their grey fringe) erased, so that no crop reads a rule as a 1 or an l
+    rules = cv2.dilate(cv2.bitwise_or(hm, vm), np.ones((3, 3), np.uint8))
+    text = cv2.subtract(page.ink, rules)
+    gray = page.gray.copy()
+    gray[rules > 0] = 255
+    page.gray = gray
+    solid = cv2.morphologyEx(text, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks of noise gone
     s = 72.0 / page.dpi
     hs_pt = [(-y * s, x0 * s, x1 * s) for y, x0, x1 in hs]
     vs_pt = [(x * s, -y1 * s, -y0 * s) for x, y0, y1 in vs]
     tol = max(1.5, 4 * s)
-    crops, boxes = [], []
+    crops, boxes, in_cell = [], [], []
     table_mask = np.zeros_like(text)
     for x0, y0, x1, y1 in _cells(hs, hs_pt, vs_pt, tol, s, page.dpi):
         table_mask[y0:y1, x0:x1] = 255
@@ -483,8 +500,8 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
         if cx1 - cx0 < 3 or cy1 - cy0 < 3:
             continue
         cell = text[cy0:cy1, cx0:cx1]
-        if int(cell.sum()) // 255 < page.dpi * 0.04:
-            continue  # no ink
+        if int(solid[cy0:cy1, cx0:cx1].sum()) // 255 < page.dpi * 0.12:
+            continue  # no ink (or a speck)
         for ly0, ly1 in _runs(cell.sum(1) // 255, 2, max(1, int(page.dpi * 0.008))):
             xs_ink = np.nonzero(cell[ly0:ly1].sum(0))[0]
             if len(xs_ink) == 0 or (ly1 - ly0) * (xs_ink[-1] - xs_ink[0] + 1) < 6:
@@ -492,13 +509,15 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
             box = (cx0 + int(xs_ink[0]), cy0 + ly0, cx0 + int(xs_ink[-1]) + 1, cy0 + ly1)
             crops.append(_crop(page.gray, box, np, (x0 + 1, y0 + 1, x1 - 1, y1 - 1)))
             boxes.append(box)
+            in_cell.append((ly1 - ly0) * (xs_ink[-1] - xs_ink[0] + 1) >= (page.dpi * 0.06) ** 2)
     for box in _prose_lines(cv2.subtract(text, table_mask), page.dpi, np):
         crops.append(_crop(page.gray, box, np))
         boxes.append(box)
+        in_cell.append(False)
     readings = recognise(crops)
     pieces = []
-    for (x0, y0, x1, y1), r in zip(boxes, readings, strict=True):
-        if r.text:
+    for (x0, y0, x1, y1), r, cell_ink in zip(boxes, readings, in_cell, strict=True):
+        if r.text or cell_ink:  # ink of a glyph's size in a cell that reads as nothing is kept, as unread
             pieces.append(Piece(r.text, (x0 + x1) / 2 * s, -(y0 + y1) / 2 * s, (y1 - y0) * s, r))
     blocks = page_blocks(pieces, hs_pt, vs_pt, tol, make_cell=_ocr_cell)
     return blocks, {"dpi": page.dpi, "turned": page.turned, "skew": round(page.skew, 2)}
