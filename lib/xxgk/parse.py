@@ -656,7 +656,7 @@ def parse_document(doc: Document) -> Report:
     t4 = parse_table4(cut(regions.t4), warnings)
     warnings += doc.notes
     if doc.ocr_pages:  # OCR readings: flagged, and checked against the rules (xxgk.recognition)
-        warnings += resolve(t2, t3, t4, per_table["table3"])
+        warnings += resolve(t2, t3, t4, per_table["table3"], warnings)
         sections = [replace(s, heading=strip(s.heading), text=strip(s.text)) for s in sections]
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
     return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,

@@ -119,15 +119,14 @@ def _rules(table3: dict, table4: dict, template: str) -> list[tuple[str, list, l
 
 
 def _number(cv) -> int | float | None:
-    """A cell's number for the rules, or None when the rule cannot use it."""
-    if cv is None or cv.flag == "missing":
-        return 0
-    if cv.flag in ("ambiguous", "invalid"):
+    """A cell's number for the rules, or None when the rule cannot use it (not printed, not known)."""
+    if cv is None or cv.flag in ("missing", "ambiguous", "invalid"):
         return None
     return cv.value if cv.value is not None else 0
 
 
 def _alt_values(cv) -> list:
+    """The value as read, then the values of its alternative readings."""
     vals = [cv.value]
     for a in cv.alternatives:
         v = int(a)
@@ -136,49 +135,89 @@ def _alt_values(cv) -> list:
     return vals
 
 
-def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str]:
-    """Check OCR readings against the rules (see the module docstring); returns warnings."""
+def _near(read: str, value: int) -> bool:
+    """Whether ``value`` is another reading of the digits ``read``: one digit changed, dropped or added."""
+    a, b = read, str(value)
+    if abs(len(a) - len(b)) > 1 or not a.isdigit():
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+_MISCOUNT = re.compile(r"^(table[234])(?:\.(\w+))?: \d+ cells where \d+ were expected")
+
+
+def resolve(table2: dict, table3: dict, table4: dict, template: str, notes: list[str] = ()) -> list[str]:
+    """Check OCR readings against the rules (see the module docstring); returns warnings.
+
+    ``notes`` are the parser's warnings so far: a row of recognised cells with more or fewer cells
+    than the template's columns (a rule lost under a seal, a stroke taken for a rule) cannot say
+    which value is in which column, so its values are ambiguous.
+    """
     warnings: list[str] = []
     cells = {("t2", k): cv for k, cv in table2.items()}
     cells.update({("t3", k): cv for k, cv in table3.items()})
     cells.update({("t4", k): cv for k, cv in table4.items()})
+    for note in notes:
+        m = _MISCOUNT.match(note)
+        if not m:
+            continue
+        t = {"table2": "t2", "table3": "t3", "table4": "t4"}[m.group(1)]
+        for key, cv in cells.items():
+            if key[0] == t and (m.group(2) is None or key[1][0] == m.group(2)) and cv.value is not None:
+                cv.note = _join(cv.note, "the row was read with a wrong number of cells: its column is not known")
+                cv.candidates, cv.value, cv.flag = [cv.value], None, "ambiguous"
     for cv in cells.values():  # a value from OCR text that was not a separate cell (a line of prose, a
         if cv.confidence is None and cv.value is not None:  # remark, a table without rules): flagged too
             if cv.flag is None:
                 cv.flag = "ocr"
             cv.note = _join(cv.note, "read by OCR; the recogniser's confidence is not known for this cell")
-    for key, cv in cells.items():
-        if key[0] == "t2" and cv.flag == "ocr" and cv.confidence is not None and cv.confidence < LOW:
-            cands = [v for v in _alt_values(cv) if v is not None]
-            _ambiguous(cv, cands, "no rule checks Table 2")
-    rules = _rules(table3, table4, template)
-
-    def ok(rule, vals: dict) -> bool | None:
-        _, lhs, rhs = rule
-        a = b = 0
-        for side, keys in ((0, lhs), (1, rhs)):
-            for k in keys:
-                v = vals[k] if k in vals else _number(cells.get(k))
-                if v is None:
-                    return None
-                if side:
-                    b += v
-                else:
-                    a += v
-        return a == b
 
     def reading(k) -> bool:
         cv = cells.get(k)
         return cv is not None and cv.flag == "ocr" and cv.confidence is not None and cv.value is not None
 
-    uncertain = {k for k in cells if k[0] != "t2" and reading(k) and cells[k].confidence < LOW}
-    for rule in rules:
+    rules = _rules(table3, table4, template)
+    uncertain = {k for k in cells if reading(k) and cells[k].confidence < LOW}
+
+    def value(k, vals):
+        return vals[k] if k in vals else _number(cells.get(k))
+
+    def ok(rule, vals: dict) -> bool | None:
+        """The rule with some cells given other values; None when a cell it needs is not known."""
+        _, lhs, rhs = rule
+        sides = [0, 0]
+        for side, keys in ((0, lhs), (1, rhs)):
+            for k in keys:
+                v = value(k, vals)
+                if v is None:
+                    return None
+                sides[side] += v
+        return sides[0] == sides[1]
+
+    for rule in rules:  # a confident reading in a failed rule is open to its alternatives too
         if ok(rule, {}) is False:
             uncertain |= {k for k in rule[1] + rule[2] if reading(k) and cells[k].alternatives}
-    if not uncertain:
-        return warnings
-    # groups of uncertain cells tied together by the rules
-    touching = [r for r in rules if any(k in uncertain for k in r[1] + r[2])]
+    options = {k: _alt_values(cells[k]) for k in uncertain}
+    for rule in rules:  # the value a rule implies, when it is another reading of the same digits
+        ks = [k for k in rule[1] + rule[2] if k in uncertain]
+        if len(ks) != 1:
+            continue
+        k = ks[0]
+        others = [value(j, {}) for j in rule[1] + rule[2] if j != k]
+        if any(v is None for v in others):
+            continue
+        lhs = sum(value(j, {}) for j in rule[1] if j != k)
+        rhs = sum(value(j, {}) for j in rule[2] if j != k)
+        implied = (rhs - lhs) if k in rule[1] else (lhs - rhs)
+        digits = split_raw(cells[k].raw)
+        if implied >= 0 and implied not in options[k] and _near(digits, implied):
+            options[k].append(implied)
+    # groups of uncertain cells tied together by rules that can be evaluated
+    touching = [r for r in rules if any(k in uncertain for k in r[1] + r[2])
+                and all(k in uncertain or _number(cells.get(k)) is not None for k in r[1] + r[2])]
     parent = {k: k for k in uncertain}
 
     def find(k):
@@ -196,24 +235,27 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
         groups.setdefault(find(k), []).append(k)
     for group in groups.values():
         group.sort()
-        options = [_alt_values(cells[k]) for k in group]
+        opts = [options[k] for k in group]
         its_rules = [r for r in touching if any(k in group for k in r[1] + r[2])]
         total = 1
-        for o in options:
+        for o in opts:
             total *= len(o)
         survivors = []
-        if total <= COMBOS:
-            for combo in itertools.product(*options):
+        if its_rules and total <= COMBOS:
+            for combo in itertools.product(*opts):
                 vals = dict(zip(group, combo, strict=True))
-                if all(ok(r, vals) is not False for r in its_rules):
+                if all(ok(r, vals) for r in its_rules):
                     survivors.append(combo)
-        names = sorted({r[0] for r in its_rules})
-        where = ", ".join(names[:4]) + ("…" if len(names) > 4 else "")
         for pos, k in enumerate(group):
             cv = cells[k]
+            mine = sorted(r[0] for r in its_rules if k in r[1] + r[2])
+            where = ", ".join(mine[:4]) + ("…" if len(mine) > 4 else "")
             values = sorted({c[pos] for c in survivors})
-            if total > COMBOS:
-                _ambiguous(cv, options[pos], f"too many readings to check ({total})")
+            if not mine:  # no rule can check it
+                if cv.confidence < LOW:
+                    _ambiguous(cv, opts[pos], "no rule can check it")
+            elif total > COMBOS:
+                _ambiguous(cv, opts[pos], f"too many readings to check ({total})")
             elif len(values) == 1 and values[0] == cv.value:
                 cv.note = _join(cv.note, f"OCR confidence {cv.confidence:.2f}; {where} hold with this reading")
             elif len(values) == 1:
@@ -221,15 +263,20 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
                 cv.value, cv.raw, cv.flag = values[0], str(values[0]), "recovered"
                 cv.note = _join(cv.note, f"OCR read '{read}' (confidence {cv.confidence:.2f}); '{values[0]}' is "
                                 f"the only reading of those glyphs with which {where} hold")
-                warnings.append(f"{_name(k)}: OCR read '{read}', {where} hold only with '{values[0]}'")
+                warnings.append(f"{_name(k)}: OCR read '{read}'; {where} hold only with '{values[0]}'")
             elif values:
                 _ambiguous(cv, values, f"{len(values)} readings satisfy {where}")
             elif cv.confidence < LOW:
-                _ambiguous(cv, options[pos], f"no reading satisfies {where}")
-        if survivors and len(survivors) > 1:
-            warnings.append(f"OCR: {len(group)} uncertain cell(s) ({', '.join(_name(k) for k in group[:3])}"
+                _ambiguous(cv, opts[pos], f"no reading satisfies {where}")
+        if len(survivors) > 1:
+            warnings.append(f"OCR: {len(group)} unsure cell(s) ({', '.join(_name(k) for k in group[:3])}"
                             f"{'…' if len(group) > 3 else ''}) fit the rules in {len(survivors)} ways")
     return warnings
+
+
+def split_raw(raw: str) -> str:
+    """The digits of a cell's printed text."""
+    return "".join(c for c in raw if c.isdigit())
 
 
 def _ambiguous(cv, candidates: list, why: str) -> None:

@@ -28,7 +28,9 @@ Limits: images over :data:`MAX_PIXELS` are refused before they are decoded, at m
 from __future__ import annotations
 
 import io
+import itertools
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,6 +43,7 @@ MAX_DPI = 200  # pages and images are worked on at no more than this resolution
 MIN_DPI = 140  # smaller scans are enlarged to this (the recogniser reads small digits better)
 THREADS = int(os.environ.get("XXGK_OCR_THREADS", "1"))  # onnxruntime threads (one process per core)
 INK = 185  # grey level (after flattening the paper) below which a pixel is ink
+INK_RULES = 210  # the same for finding rules: a thin rule under a seal or in a faint scan is pale
 MIN_RATIO = 1.5  # narrowest recogniser input (width / height): a lone digit is not padded to a line
 INSTALL_HINT = ("scanned pages need OCR, which is not installed: pip install rapidocr-onnxruntime==1.4.4 "
                 "--no-deps opencv-python-headless onnxruntime pyclipper shapely pyyaml pillow")
@@ -48,6 +51,7 @@ INSTALL_HINT = ("scanned pages need OCR, which is not installed: pip install rap
 _LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
               "丨": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "b": "6", "B": "8", "g": "9", "q": "9"}
 _NUMERIC_MARKS = set("0123456789") | set(_LOOKALIKE)
+_GARBLED_NUMBER = re.compile(r"[^0-9\u4e00-\u9fff]{0,2}[0-9][0-9]*[^0-9\u4e00-\u9fff]{0,2}")
 
 
 class OcrUnavailable(Exception):
@@ -153,6 +157,10 @@ def _decode(p, chars: list[str], digits: list[list[int]], np) -> Reading:
         return r if r.text else Reading("", 0.0)
     if all(c in _NUMERIC_MARKS for c in s) and any(c.isdigit() for c in s):
         return _decode_digits(p, digits, np)
+    if _GARBLED_NUMBER.fullmatch(s):  # digits with specks read as letters or points (a seal, noise):
+        r = _decode_digits(p, digits, np)  # read as digits, but never trusted without the rules
+        if r.text:
+            return Reading(r.text, min(r.confidence, 0.5), r.alternatives, numeric=True)
     return Reading(s, float(min(probs)))
 
 
@@ -214,9 +222,10 @@ class _Page:
     dpi: float
     turned: int = 0  # degrees the page was turned to be upright
     skew: float = 0.0
+    faint: object = None  # ink at a paler threshold, for rules
 
 
-def _binarise(gray, dpi: float):
+def _binarise(gray, dpi: float, level: int = 0):
     """Ink (255) against paper: grey divided by the local paper brightness, then a fixed threshold.
 
     Dividing by the paper (a max filter wider than any stroke) flattens a grey or uneven background;
@@ -227,7 +236,7 @@ def _binarise(gray, dpi: float):
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)  # a median would erase a one-pixel rule
     paper = cv2.dilate(smooth, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
     norm = cv2.divide(smooth, paper, scale=255)
-    return np.where(norm < INK, np.uint8(255), np.uint8(0))
+    return np.where(norm < (level or INK), np.uint8(255), np.uint8(0))
 
 
 def _skew(ink, np, cv2) -> float:
@@ -304,7 +313,12 @@ def _upright(gray, dpi: float) -> tuple[object, int]:
 def _page(rgb, dpi: float) -> _Page:
     """Grey, upright, straightened page at a workable resolution."""
     cv2, np = _modules()
-    gray = rgb[:, :, 0] if rgb.ndim == 3 else rgb  # red channel: a red seal turns pale, black print stays
+    if rgb.ndim == 3:  # the red channel: a red seal turns pale, black print stays dark; where the
+        r = rgb[:, :, 0]  # seal's ink is plainly red, the little it darkens the red channel is undone
+        reddish = (r.astype(np.int16) - np.minimum(rgb[:, :, 1], rgb[:, :, 2]) > 40) & (r > 90)
+        gray = np.where(reddish, np.minimum(255, r.astype(np.uint16) * 6 // 5), r).astype(np.uint8)
+    else:
+        gray = rgb
     target = min(max(dpi, MIN_DPI), MAX_DPI)
     if abs(target - dpi) > 5:
         f = target / dpi
@@ -317,13 +331,13 @@ def _page(rgb, dpi: float) -> _Page:
     if abs(angle) >= 0.1:
         gray = _rotate(gray, angle, cv2)
         ink = _binarise(gray, dpi)
-    return _Page(gray, ink, dpi, turned, angle)
+    return _Page(gray, ink, dpi, turned, angle, _binarise(gray, dpi, INK_RULES))
 
 
 def _rules(page: _Page):
     """Horizontal (y, x0, x1) and vertical (x, y0, y1) rules in pixels; verticals must meet a horizontal."""
     cv2, np = _modules()
-    hm, vm = _line_masks(page.ink, page.dpi, cv2)
+    hm, vm = _line_masks(page.faint, page.dpi, cv2)
     hs, vs = [], []
     n, lab, st, _ = cv2.connectedComponentsWithStats(hm, connectivity=8)
     keep = np.zeros(n, bool)
@@ -359,7 +373,48 @@ def _rules(page: _Page):
             vs.append((cx, y0, y1))
             keep[ids] = True
     vmask = np.where(keep[lab], np.uint8(255), np.uint8(0))
+    vs += _repairs(page, hs, vs, vmask)
     return hs, vs, hmask, vmask
+
+
+def _repairs(page: _Page, hs, vs, vmask) -> list:
+    """Pieces of vertical rules lost under a seal or to a faint scan, band by band.
+
+    Where a band between two horizontal rules is not crossed at the place of a vertical rule seen
+    elsewhere on the page, but most of the band's height shows ink there in long runs (a broken line,
+    not the strokes of a label), the rule is taken to run through the band. The pieces found are
+    drawn into ``vmask``.
+    """
+    _, np = _modules()
+    near = page.dpi * 0.05
+    ys = sorted(h[0] for h in hs)
+    ys = [y for i, y in enumerate(ys) if i == 0 or y - ys[i - 1] > near]
+    xs = sorted(v[0] for v in vs)
+    xs = [x for i, x in enumerate(xs) if i == 0 or x - xs[i - 1] > near]
+
+    def crosses(x, top, bottom) -> bool:
+        return any(abs(v[0] - x) <= near and v[1] <= top + near and v[2] >= bottom - near for v in vs)
+
+    out = []
+    for top, bottom in itertools.pairwise(ys):
+        h = bottom - top
+        for x in xs:
+            if crosses(x, top, bottom) or not any(abs(v[0] - x) <= near and v[1] <= bottom and v[2] >= top - h
+                                                  for v in vs + out):
+                continue  # only a rule that reaches this band's edge from above may be continued
+            x0, x1 = max(0, int(x - near / 2)), int(x + near / 2) + 1
+            band = page.faint[int(top) + 2:int(bottom) - 1, x0:x1].max(1) > 0
+            if not band.size or band.mean() < 0.6:
+                continue
+            run = longest = 0
+            for v in band:
+                run = run + 1 if v else 0
+                longest = max(longest, run)
+            if longest >= 0.35 * len(band):
+                out.append((float(x), float(top), float(bottom)))
+                vmask[int(top):int(bottom), x0:x1] = np.maximum(vmask[int(top):int(bottom), x0:x1],
+                                                                page.faint[int(top):int(bottom), x0:x1])
+    return out
 
 
 def _runs(profile, min_len: int, max_gap: int) -> list[tuple[int, int]]:
@@ -414,6 +469,9 @@ def _ocr_cell(pieces: list[Piece]) -> Cell:
     from .layout import lines
 
     readings = [p.info for p in pieces if isinstance(p.info, Reading)]
+    if any(r.text for r in readings):  # a speck that reads as nothing beside a number is no cause for doubt
+        pieces = [p for p in pieces if not isinstance(p.info, Reading) or p.info.text]
+        readings = [r for r in readings if r.text]
     text = "".join(lines(pieces))
     conf = min((r.confidence for r in readings), default=None)
     alts: tuple[str, ...] = ()
