@@ -21,7 +21,7 @@ from . import metadata as md
 from .digits import TooMany, agreement, first_run, solve_joint, splits, sum_splits, token_count
 from .document import Document, Paragraph, ReportError
 from .narrative import extract_meta, find_sections
-from .recognition import resolve, strip, tag
+from .recognition import has_tag, resolve, strip, tag
 from .text import CELL, normalize, to_simplified
 from .values import CellValue, is_value_like, missing, parse_cell, run_cell
 
@@ -173,6 +173,8 @@ def _value_rows(text: str) -> tuple[list[list[str]], list[str]]:
     for line in text.split("\n"):
         if CELL in line:
             cells = line.split(CELL)
+            if has_tag(line):  # OCR: a label the recogniser garbled leaves its row's values unlabelled
+                cells = cells[next((i for i, c in enumerate(cells) if has_tag(c)), 0):]
             filled = [c for c in cells if c.strip()]
             if filled and all(is_value_like(c) for c in filled) and any(_DIGIT.search(c) for c in filled):
                 vrows.append(cells)
@@ -457,7 +459,7 @@ def parse_table3(region: str | None, template: str, warnings: list[str]) -> dict
                 cells = _cells_from_separated(vals, ["count"] * 7, where, warnings)
                 if placed:
                     for cv in cells:
-                        if cv.flag is None:
+                        if cv.flag in (None, "ocr"):
                             cv.flag = "recovered"
             else:
                 run_rows[code] = vals
@@ -604,7 +606,8 @@ def parse_table4(region: str | None, warnings: list[str]) -> dict:
     kinds = ["count"] * 15
     if vrows:
         cells_text: list[str] = []
-        for r in vrows:
+        whole = [r for r in vrows if sum(1 for c in r if c.strip()) == 15]
+        for r in whole[:1] or vrows:  # a row holding all 15 values beats stray numbers in the header
             cells_text += r
             if len(cells_text) >= 15:
                 break

@@ -51,6 +51,7 @@ INSTALL_HINT = ("scanned pages need OCR, which is not installed: pip install rap
 _LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
               "丨": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "b": "6", "B": "8", "g": "9", "q": "9"}
 _NUMERIC_MARKS = set("0123456789") | set(_LOOKALIKE)
+_SPECK = re.compile(r"[^0-9\u4e00-\u9fff]{1,2}")  # a line of a cell that is no number and no word
 _GARBLED_NUMBER = re.compile(r"[^0-9\u4e00-\u9fff]{0,2}[0-9][0-9]*[^0-9\u4e00-\u9fff]{0,2}")
 
 
@@ -155,8 +156,11 @@ def _decode(p, chars: list[str], digits: list[list[int]], np) -> Reading:
     if not s:  # ink that reads as nothing: the digits decode says what it might be, with low confidence
         r = _decode_digits(p, digits, np)
         return r if r.text else Reading("", 0.0)
-    if all(c in _NUMERIC_MARKS for c in s) and any(c.isdigit() for c in s):
-        return _decode_digits(p, digits, np)
+    if all(c in _NUMERIC_MARKS for c in s):
+        r = _decode_digits(p, digits, np)
+        if not any(c.isdigit() for c in s) and r.text:  # only look-alikes (o, l, I): a digit, but unsure
+            r.confidence = min(r.confidence, 0.5)
+        return r
     if _GARBLED_NUMBER.fullmatch(s):  # digits with specks read as letters or points (a seal, noise):
         r = _decode_digits(p, digits, np)  # read as digits, but never trusted without the rules
         if r.text:
@@ -472,6 +476,10 @@ def _ocr_cell(pieces: list[Piece]) -> Cell:
     if any(r.text for r in readings):  # a speck that reads as nothing beside a number is no cause for doubt
         pieces = [p for p in pieces if not isinstance(p.info, Reading) or p.info.text]
         readings = [r for r in readings if r.text]
+    numbers = [p for p in pieces if isinstance(p.info, Reading) and p.info.numeric]
+    if len(numbers) == 1 and len(pieces) > 1 and all(_SPECK.fullmatch(p.ch) for p in pieces if p not in numbers):
+        r = numbers[0].info  # a number beside a mark or two of a seal or noise: the number, unsure
+        return Cell(r.text, confidence=min(r.confidence, 0.5), alternatives=r.alternatives)
     text = "".join(lines(pieces))
     conf = min((r.confidence for r in readings), default=None)
     alts: tuple[str, ...] = ()
