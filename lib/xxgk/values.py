@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .recognition import has_tag, split, strip
+from .recognition import has_tag, split
 from .text import clean_cell
 
 _NA = {"/", "-", "—", "——", "–", "无", "不涉及", "x", "X", "×", "\\"}

@@ -45,8 +45,8 @@ THREADS = int(os.environ.get("XXGK_OCR_THREADS", "1"))  # onnxruntime threads (o
 INK = 185  # grey level (after flattening the paper) below which a pixel is ink
 INK_RULES = 210  # the same for finding rules: a thin rule under a seal or in a faint scan is pale
 MIN_RATIO = 1.5  # narrowest recogniser input (width / height): a lone digit is not padded to a line
-INSTALL_HINT = ("scanned pages need OCR, which is not installed: pip install rapidocr-onnxruntime==1.4.4 "
-                "--no-deps opencv-python-headless onnxruntime pyclipper shapely pyyaml pillow")
+INSTALL_HINT = ("scanned pages need OCR, which is not installed: run 'make venv', or pip install 'xxgk[ocr]' "
+                "and then pip install --no-deps rapidocr-onnxruntime==1.4.4")
 
 _LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
               "丨": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "b": "6", "B": "8", "g": "9", "q": "9"}
@@ -583,19 +583,34 @@ def _require(source: str) -> None:
         raise ReportError(source, INSTALL_HINT, "unsupported_format") from None
 
 
+def _open(data: bytes):
+    """A PIL image opened lazily (header only), without PIL's own size guard: the caller checks the
+    size before anything is decoded, so that the reason can name it."""
+    from PIL import Image
+
+    guard = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        return Image.open(io.BytesIO(data))
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
+
+
 def image_size(data: bytes) -> tuple[int, int, int] | None:
     """(width, height, frames) of an image file from its header, or None when it is not an image."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with _open(data) as im:
             return im.size[0], im.size[1], getattr(im, "n_frames", 1)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
 
 
 def read_image(data: bytes, source: str) -> Document:
     """Read a PNG, JPEG or TIFF scan (a multi-page TIFF: up to :data:`MAX_PAGES` pages).
+
+    The size is checked from the header before any pixel is decoded.
 
     Raises:
         ReportError: OCR not installed, an image too large, or an undecodable image.
@@ -604,27 +619,26 @@ def read_image(data: bytes, source: str) -> Document:
     _, np = _modules()
     from PIL import Image, UnidentifiedImageError
 
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        im = Image.open(io.BytesIO(data))
-    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        im = _open(data)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ReportError(source, f"unreadable image ({exc})", "unreadable") from None
-    except Image.DecompressionBombError:
-        im = None
-    with im if im is not None else _nothing():
-        w, h = im.size if im is not None else (0, 0)
-        if im is None or w * h > MAX_PIXELS:
-            size = f" ({w} × {h} px)" if im is not None else ""
-            raise ReportError(source, f"image too large{size}: over {MAX_PIXELS / 1e6:.0f} million pixels",
-                              "too_large")
+    with im:
+        w, h = im.size
+        if w * h > MAX_PIXELS:
+            raise ReportError(source, f"image too large ({w} × {h} px): over {MAX_PIXELS / 1e6:.0f} million "
+                                      "pixels", "too_large")
         frames = getattr(im, "n_frames", 1)
         blocks: list = []
         pages = 0
         for f in range(min(frames, MAX_PAGES)):
             try:
                 im.seek(f)
+                if im.size[0] * im.size[1] > MAX_PIXELS:
+                    raise ReportError(source, f"image page {f + 1} too large ({im.size[0]} × {im.size[1]} px)",
+                                      "too_large")
                 rgb = np.asarray(im.convert("RGB"))
-            except (OSError, ValueError, EOFError) as exc:
+            except (OSError, ValueError, EOFError, Image.DecompressionBombError) as exc:
                 raise ReportError(source, f"damaged image: page {f + 1} cannot be decoded ({exc})",
                                   "unreadable") from None
             dpi = _dpi(im, rgb.shape[1], rgb.shape[0])
@@ -636,14 +650,6 @@ def read_image(data: bytes, source: str) -> Document:
     if frames > MAX_PAGES:
         doc.notes.append(f"only the first {MAX_PAGES} of {frames} image pages were read")
     return doc
-
-
-class _nothing:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *a):
-        return False
 
 
 def _dpi(im, w: int, h: int) -> float:

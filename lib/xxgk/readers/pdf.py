@@ -118,7 +118,8 @@ def read_pdf(data: bytes, source: str, ocr: bool | None = None) -> Document:
                 notes.append(f"{scans_unread} scanned page(s) beyond the OCR limit of {ocr_reader.MAX_PAGES} "
                              "pages not read")
         if total_chars == 0:
-            raise ReportError(source, "no text layer (scanned PDF?) and OCR is turned off", "no_text_layer")
+            why = "and OCR is turned off" if scans_unread else "and no scanned page images (nothing to read)"
+            raise ReportError(source, f"no text layer {why}", "no_text_layer")
         if n > MAX_PAGES:
             notes.append(f"only the first {MAX_PAGES} of {n} pages were read")
         return Document(blocks, "pdf", source, ocr_pages=ocr_pages, notes=notes)
