@@ -32,7 +32,9 @@ from . import metadata as md
 LOW = 0.90  # a reading less sure than this is checked against the rules before it is used
 COMBOS = 20_000  # most combinations tried for one group of uncertain cells
 OPEN, CLOSE, SEP = "\ue000", "\ue001", "\ue002"
-_VALUEISH = re.compile(r"|[/／\-—–－]+|无|不涉及|[^\u4e00-\u9fff]*[0-9０-９][^\u4e00-\u9fff]*")
+_INT = re.compile(r"[+\-]?[0-9]+")
+_VALUEISH = re.compile(r"|[/／\-—–－]+|无|不涉及|[^\u4e00-\u9fff]*[0-9０-９][^\u4e00-\u9fff]*|"
+                       r"[^0-9]{0,2}[0-9]+[^0-9]{0,2}")
 _BASE = 0xE100  # ASCII characters of the payload are shifted to U+E100…
 
 
@@ -53,7 +55,7 @@ def tag(text: str, confidence: float | None, alternatives: Iterable[str] = ()) -
     """
     if confidence is None or not _VALUEISH.fullmatch(text.strip()):
         return ""
-    body = [_enc(f"{confidence:.3f}")] + [_enc(a) for a in alternatives if a.isascii() and a.isdigit()]
+    body = [_enc(f"{confidence:.3f}")] + [_enc(a) for a in alternatives if _INT.fullmatch(a)]
     return OPEN + SEP.join(body) + CLOSE
 
 
@@ -137,7 +139,7 @@ def _alt_values(cv) -> list:
 
 def _near(read: str, value: int) -> bool:
     """Whether ``value`` is another reading of the digits ``read``: one digit changed, dropped or added."""
-    a, b = read, str(value)
+    a, b = read, str(abs(value))
     if abs(len(a) - len(b)) > 1 or not a.isdigit():
         return False
     if len(a) == len(b):
@@ -166,9 +168,13 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str, notes: list
             continue
         t = {"table2": "t2", "table3": "t3", "table4": "t4"}[m.group(1)]
         for key, cv in cells.items():
-            if key[0] == t and (m.group(2) is None or key[1][0] == m.group(2)) and cv.value is not None:
-                cv.note = _join(cv.note, "the row was read with a wrong number of cells: its column is not known")
+            if key[0] != t or (m.group(2) is not None and key[1][0] != m.group(2)) or cv.flag == "missing":
+                continue
+            cv.note = _join(cv.note, "the row was read with a wrong number of cells: its column is not known")
+            if cv.value is not None:
                 cv.candidates, cv.value, cv.flag = [cv.value], None, "ambiguous"
+            else:  # a blank read in a misaligned row is not known to be a zero
+                cv.flag = "invalid"
     for cv in cells.values():  # a value from OCR text that was not a separate cell (a line of prose, a
         if cv.confidence is None and cv.value is not None:  # remark, a table without rules): flagged too
             if cv.flag is None:

@@ -34,7 +34,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from ..document import Cell, Document, ReportError
+from ..document import Cell, Document, ReportError, Table
 from .layout import Piece, page_blocks
 
 MAX_PIXELS = 60_000_000  # per page image (A4 at 600 dpi is 35 Mpx); larger ones are refused undecoded
@@ -51,8 +51,9 @@ INSTALL_HINT = ("scanned pages need OCR, which is not installed: run 'make venv'
 _LOOKALIKE = {"O": "0", "o": "0", "〇": "0", "D": "0", "Q": "0", "l": "1", "I": "1", "|": "1", "i": "1",
               "丨": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "b": "6", "B": "8", "g": "9", "q": "9"}
 _NUMERIC_MARKS = set("0123456789") | set(_LOOKALIKE)
+_NA_MARKS = {"/", "／", "-", "—", "——", "–", "无", "\\"}
 _SPECK = re.compile(r"[^0-9\u4e00-\u9fff]{1,2}")  # a line of a cell that is no number and no word
-_GARBLED_NUMBER = re.compile(r"[^0-9\u4e00-\u9fff]{0,2}[0-9][0-9]*[^0-9\u4e00-\u9fff]{0,2}")
+_GARBLED_NUMBER = re.compile(r"[^0-9元件]{0,2}[0-9]+[^0-9元件]{0,2}")  # a number with a speck or two
 
 
 class OcrUnavailable(Exception):
@@ -67,6 +68,7 @@ class Reading:
     confidence: float
     alternatives: tuple[str, ...] = ()
     numeric: bool = False
+    as_digits: Reading | None = None  # a short non-numeric reading decoded as digits, for value columns
 
 
 def available() -> bool:
@@ -155,25 +157,48 @@ def _decode(p, chars: list[str], digits: list[list[int]], np) -> Reading:
     s = "".join(text).strip()
     if not s:  # ink that reads as nothing: the digits decode says what it might be, with low confidence
         r = _decode_digits(p, digits, np)
-        return r if r.text else Reading("", 0.0)
-    if all(c in _NUMERIC_MARKS for c in s):
-        r = _decode_digits(p, digits, np)
-        if not any(c.isdigit() for c in s) and r.text:  # only look-alikes (o, l, I): a digit, but unsure
-            r.confidence = min(r.confidence, 0.5)
+        return _unsure(r) if r.text else Reading("", 0.0)
+    sign = s[0] if s[0] in "+-－−" and len(s) > 1 else ""  # a signed change (本年增/减) keeps its sign
+    body = s[len(sign):]
+    if all(c in _NUMERIC_MARKS for c in body):
+        r = _signed(_decode_digits(p, digits, np), sign)
+        if not any(c.isdigit() for c in body) and r.text:  # only look-alikes (o, l, I): a digit, but unsure
+            r = _unsure(r)
         return r
-    if _GARBLED_NUMBER.fullmatch(s):  # digits with specks read as letters or points (a seal, noise):
+    if _GARBLED_NUMBER.fullmatch(body):  # digits with specks read as letters or points (a seal, noise):
         r = _decode_digits(p, digits, np)  # read as digits, but never trusted without the rules
         if r.text:
-            return Reading(r.text, min(r.confidence, 0.5), r.alternatives, numeric=True)
-    return Reading(s, float(min(probs)))
+            return _unsure(_signed(r, sign))
+    out = Reading(s, float(min(probs)))
+    if len(s) <= 3:  # in a column of numbers this is a number the seal or the noise disguised
+        r = _decode_digits(p, digits, np, force=True)
+        out.as_digits = _unsure(r) if r.text else None
+    return out
 
 
-def _decode_digits(p, digits: list[list[int]], np) -> Reading:
-    """Digits-only CTC decode: per frame, blank against each digit (its look-alikes added in)."""
+def _unsure(r: Reading) -> Reading:
+    """A digits reading that must not be used without the rules' consent."""
+    return Reading(r.text, min(r.confidence, 0.5), r.alternatives, numeric=True)
+
+
+def _signed(r: Reading, sign: str) -> Reading:
+    if not sign or not r.text:
+        return r
+    sign = "-" if sign != "+" else "+"
+    return Reading(sign + r.text, r.confidence, tuple(sign + a for a in r.alternatives), numeric=True)
+
+
+def _decode_digits(p, digits: list[list[int]], np, force: bool = False) -> Reading:
+    """Digits-only CTC decode: per frame, blank against each digit (its look-alikes added in).
+
+    With ``force``, a frame where the full decode saw a character gives its likeliest digit even when
+    the blank is likelier (a word standing where a number should be)."""
     dp = np.stack([p[:, ids].sum(1) for ids in digits], axis=1)  # T × 10
     blank = p[:, 0]
     best = dp.argmax(1)
     on = dp[np.arange(len(best)), best] > blank
+    if force:
+        on |= p.argmax(1) != 0
     # characters: runs of frames with the same best digit, split by blank frames
     spans: list[tuple[int, int, int]] = []  # (digit, first frame, last frame)
     for t in range(len(best)):
@@ -300,11 +325,11 @@ def _upright(gray, dpi: float) -> tuple[object, int]:
         long = (w > 3 * h) if axis == 0 else (h > 3 * w)
         return int((long & (np.maximum(w, h) > dpi * 0.3)).sum())
 
-    if elongated(down, 1) <= 1.5 * max(elongated(across, 0), 3):
-        return gray, 0
+    if elongated(down, 1) <= 0.5 * max(elongated(across, 0), 3):
+        return gray, 0  # plainly upright; otherwise the turn whose lines read best wins
     best, best_conf = gray, -1.0
-    for turn, code in ((90, cv2.ROTATE_90_CLOCKWISE), (270, cv2.ROTATE_90_COUNTERCLOCKWISE)):
-        g = cv2.rotate(gray, code)
+    for turn, code in ((0, None), (90, cv2.ROTATE_90_CLOCKWISE), (270, cv2.ROTATE_90_COUNTERCLOCKWISE)):
+        g = gray if code is None else cv2.rotate(gray, code)
         lines = _prose_lines(_text_mask(_binarise(g, dpi), dpi, cv2, np), dpi, np)
         lines = sorted(lines, key=lambda b: -(b[2] - b[0]))[:4]
         crops = [_crop(g, b, np) for b in lines]
@@ -570,8 +595,47 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
     for (x0, y0, x1, y1), r, cell_ink in zip(boxes, readings, in_cell, strict=True):
         if r.text or cell_ink:  # ink of a glyph's size in a cell that reads as nothing is kept, as unread
             pieces.append(Piece(r.text, (x0 + x1) / 2 * s, -(y0 + y1) / 2 * s, (y1 - y0) * s, r))
-    blocks = page_blocks(pieces, hs_pt, vs_pt, tol, make_cell=_ocr_cell)
+    digit_readings: dict[int, Reading] = {}
+
+    def make_cell(ps: list[Piece]) -> Cell:
+        cell = _ocr_cell(ps)
+        if len(ps) == 1 and isinstance(ps[0].info, Reading) and ps[0].info.as_digits is not None:
+            digit_readings[id(cell)] = ps[0].info.as_digits
+        return cell
+
+    blocks = page_blocks(pieces, hs_pt, vs_pt, tol, make_cell=make_cell)
+    for b in blocks:
+        if isinstance(b, Table):
+            _value_columns(b, digit_readings)
     return blocks, {"dpi": page.dpi, "turned": page.turned, "skew": round(page.skew, 2)}
+
+
+def _numeric(cell: Cell) -> bool:
+    t = cell.text.strip().lstrip("+-")
+    return cell.confidence is not None and t.isdigit()
+
+
+def _value_columns(table: Table, digit_readings: dict[int, Reading]) -> None:
+    """In a column of numbers, a cell that read as a stray word or mark is read again as digits.
+
+    Columns are judged among the rows of the same width that hold at least three numbers; a column
+    where most of those rows hold a number is a value column. The digits reading replaces the word,
+    unsure (confidence at most 0.5), so the rules decide (xxgk.recognition)."""
+    by_width: dict[int, list[list[Cell]]] = {}
+    for row in table.rows:
+        if sum(_numeric(c) for c in row) >= 3:
+            by_width.setdefault(len(row), []).append(row)
+    for rows in by_width.values():
+        if len(rows) < 2:
+            continue
+        for j in range(len(rows[0])):
+            if sum(_numeric(r[j]) for r in rows) < 0.6 * len(rows):
+                continue
+            for r in rows:
+                c = r[j]
+                d = digit_readings.get(id(c))
+                if d is not None and not _numeric(c) and c.text.strip() not in _NA_MARKS:
+                    c.text, c.confidence, c.alternatives = d.text, d.confidence, d.alternatives
 
 
 # --- files ---------------------------------------------------------------------------------------
