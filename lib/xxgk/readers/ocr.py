@@ -252,6 +252,7 @@ class _Page:
     turned: int = 0  # degrees the page was turned to be upright
     skew: float = 0.0
     faint: object = None  # ink at a paler threshold, for rules
+    seal: object = None  # 255 where the ink is a red seal's
 
 
 def _binarise(gray, dpi: float, level: int = 0):
@@ -340,27 +341,32 @@ def _upright(gray, dpi: float) -> tuple[object, int]:
 
 
 def _page(rgb, dpi: float) -> _Page:
-    """Grey, upright, straightened page at a workable resolution."""
+    """Grey, upright, straightened page at a workable resolution, and where its seal's ink is."""
     cv2, np = _modules()
     if rgb.ndim == 3:  # the red channel: a red seal turns pale, black print stays dark; where the
         r = rgb[:, :, 0]  # seal's ink is plainly red, the little it darkens the red channel is undone
-        reddish = (r.astype(np.int16) - np.minimum(rgb[:, :, 1], rgb[:, :, 2]) > 40) & (r > 90)
+        redness = r.astype(np.int16) - np.minimum(rgb[:, :, 1], rgb[:, :, 2])
+        reddish = (redness > 40) & (r > 90)
         gray = np.where(reddish, np.minimum(255, r.astype(np.uint16) * 6 // 5), r).astype(np.uint8)
+        seal = np.where(reddish & (redness > 60), np.uint8(255), np.uint8(0))
     else:
-        gray = rgb
+        gray, seal = rgb, np.zeros_like(rgb)
     target = min(max(dpi, MIN_DPI), MAX_DPI)
     if abs(target - dpi) > 5:
         f = target / dpi
-        gray = cv2.resize(gray, (max(1, int(gray.shape[1] * f)), max(1, int(gray.shape[0] * f))),
-                          interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+        size = (max(1, int(gray.shape[1] * f)), max(1, int(gray.shape[0] * f)))
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC)
+        seal = cv2.resize(seal, size, interpolation=cv2.INTER_NEAREST)
         dpi = target
     gray, turned = _upright(gray, dpi)
+    if turned:
+        seal = cv2.rotate(seal, cv2.ROTATE_90_CLOCKWISE if turned == 90 else cv2.ROTATE_90_COUNTERCLOCKWISE)
     ink = _binarise(gray, dpi)
     angle = _skew(ink, np, cv2)
     if abs(angle) >= 0.1:
-        gray = _rotate(gray, angle, cv2)
+        gray, seal = _rotate(gray, angle, cv2), _rotate(seal, angle, cv2, border=0)
         ink = _binarise(gray, dpi)
-    return _Page(gray, ink, dpi, turned, angle, _binarise(gray, dpi, INK_RULES))
+    return _Page(gray, ink, dpi, turned, angle, _binarise(gray, dpi, INK_RULES), seal)
 
 
 def _rules(page: _Page):
@@ -370,9 +376,16 @@ def _rules(page: _Page):
     hs, vs = [], []
     n, lab, st, _ = cv2.connectedComponentsWithStats(hm, connectivity=8)
     keep = np.zeros(n, bool)
+    gap = max(2, int(page.dpi * 0.02))
+    red = _seal_share(lab, n, st, page.seal, np)
     for i in range(1, n):
         x, y, w, h = st[i, :4]
-        if w >= page.dpi * 0.4 and h <= page.dpi * 0.08:
+        if w >= page.dpi * 0.4 and h <= page.dpi * 0.08 and red[i] < 0.5:  # a seal's ring is no rule
+            # a rule has paper above and below it; a run through a line of bold, blurred text has ink
+            above = page.ink[max(0, y - 2 * gap):max(0, y - gap), x:x + w]
+            below = page.ink[y + h + gap:y + h + 2 * gap, x:x + w]
+            if min(above.mean() if above.size else 0, below.mean() if below.size else 0) > 255 * 0.45:
+                continue
             hs.append((y + h / 2, float(x), float(x + w)))
             keep[i] = True
     hmask = np.where(keep[lab], np.uint8(255), np.uint8(0))
@@ -383,8 +396,9 @@ def _rules(page: _Page):
         return any(abs(hy - yy) <= near and x0 - near <= cx <= x1 + near for hy, x0, x1 in hs)
 
     # a piece of a rule is long or touches a horizontal rule; a glyph's stroke is neither
+    red = _seal_share(lab, n, st, page.seal, np)
     pieces = sorted((x + w / 2, float(y), float(y + h), i) for i, (x, y, w, h) in enumerate(st[:n, :4]) if i
-                    and w <= page.dpi * 0.08
+                    and w <= page.dpi * 0.08 and red[i] < 0.5
                     and (h >= page.dpi * 0.25 or meets(x + w / 2, y) or meets(x + w / 2, y + h)))
     joined: list[list] = []  # pieces of one rule broken where text touches it or the scan is faint
     for cx, y0, y1, i in sorted(pieces, key=lambda p: (p[1], p[0])):
@@ -404,6 +418,14 @@ def _rules(page: _Page):
     vmask = np.where(keep[lab], np.uint8(255), np.uint8(0))
     vs += _repairs(page, hs, vs, vmask)
     return hs, vs, hmask, vmask
+
+
+def _seal_share(lab, n: int, st, seal, np):
+    """Per connected component, the share of its pixels that are a red seal's ink."""
+    if seal is None or not seal.any():
+        return np.zeros(n)
+    red = np.bincount(lab.ravel(), weights=(seal.ravel() > 0), minlength=n)
+    return red / np.maximum(st[:n, 4], 1)
 
 
 def _repairs(page: _Page, hs, vs, vmask) -> list:
@@ -426,11 +448,10 @@ def _repairs(page: _Page, hs, vs, vmask) -> list:
 
     out = []
     for top, bottom in itertools.pairwise(ys):
-        h = bottom - top
         for x in xs:
-            if crosses(x, top, bottom) or not any(abs(v[0] - x) <= near and v[1] <= bottom and v[2] >= top - h
-                                                  for v in vs + out):
-                continue  # only a rule that reaches this band's edge from above may be continued
+            if crosses(x, top, bottom) or not any(abs(v[0] - x) <= near and v[1] < top - near and
+                                                  v[2] >= top - near for v in vs + out):
+                continue  # only a rule that comes down to this band's top may be continued
             x0, x1 = max(0, int(x - near / 2)), int(x + near / 2) + 1
             band = page.faint[int(top) + 2:int(bottom) - 1, x0:x1].max(1) > 0
             if not band.size or band.mean() < 0.6:
@@ -439,7 +460,7 @@ def _repairs(page: _Page, hs, vs, vmask) -> list:
             for v in band:
                 run = run + 1 if v else 0
                 longest = max(longest, run)
-            if longest >= 0.35 * len(band):
+            if longest >= 0.5 * len(band):
                 out.append((float(x), float(top), float(bottom)))
                 vmask[int(top):int(bottom), x0:x1] = np.maximum(vmask[int(top):int(bottom), x0:x1],
                                                                 page.faint[int(top):int(bottom), x0:x1])
