@@ -181,9 +181,10 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str, notes: list
                 cv.flag = "ocr"
             cv.note = _join(cv.note, "read by OCR; the recogniser's confidence is not known for this cell")
 
-    def reading(k) -> bool:
+    def reading(k) -> bool:  # an OCR reading (also one in a row placed by order, flagged recovered)
         cv = cells.get(k)
-        return cv is not None and cv.flag == "ocr" and cv.confidence is not None and cv.value is not None
+        return cv is not None and cv.flag in ("ocr", "recovered") and cv.confidence is not None \
+            and cv.value is not None
 
     rules = _rules(table3, table4, template)
     uncertain = {k for k in cells if reading(k) and cells[k].confidence < LOW}
