@@ -11,10 +11,13 @@ SHARED  ?= ../shared
 help:  ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	# OCR models without their opencv-python pin (headless OpenCV is in requirements.txt); a pure-Python wheel
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-nodeps.txt
+	$(BIN)/python -c "import cv2, onnxruntime, rapidocr_onnxruntime.ch_ppocr_rec"
 	@touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install everything (done automatically by the other targets)

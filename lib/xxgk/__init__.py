@@ -30,21 +30,22 @@ def _finish(report: Report, evidence=()) -> Report:
     return report
 
 
-def parse_file(path: str | Path, evidence=()) -> Report:
+def parse_file(path: str | Path, evidence=(), ocr: bool | None = None) -> Report:
     """Read, parse and check one report file.
 
     Cells the tables leave open are settled, where possible, by the report's own text and by any
     further ``evidence`` (:class:`xxgk.evidence.Evidence`, e.g. from the agency's other reports).
+    ``ocr``: None (default) runs OCR only on scanned pages and images; True on every PDF page; False never.
 
     Raises:
         ReportError: the file is not a report, is pre-2019, unreadable, or in an unsupported format.
     """
-    return _finish(parse_document(read_file(path)), evidence)
+    return _finish(parse_document(read_file(path, ocr)), evidence)
 
 
-def parse_bytes(data: bytes, source: str = "<bytes>", evidence=()) -> Report:
+def parse_bytes(data: bytes, source: str = "<bytes>", evidence=(), ocr: bool | None = None) -> Report:
     """Like :func:`parse_file`, for content already in memory."""
-    return _finish(parse_document(read_bytes(data, source)), evidence)
+    return _finish(parse_document(read_bytes(data, source, ocr)), evidence)
 
 
 def load(path: str | Path | None = None, **filters):

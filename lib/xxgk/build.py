@@ -635,7 +635,8 @@ def canonical(folder: Path) -> pa.Table:
         return con.sql(f"""
             with r as (select *, count(*) over (partition by agency_id, coalesce(year::varchar, report_id)) as n,
                               row_number() over (partition by agency_id, coalesce(year::varchar, report_id)
-                                  order by coalesce(is_preferred, false) desc, failed_checks_count, flagged_cells_count,
+                                  order by coalesce(is_preferred, false) desc, failed_checks_count,
+                                           coalesce(is_ocr, false), flagged_cells_count,
                                            case format {order} else {len(md.FORMAT_ORDER)} end,
                                            published desc nulls last, source_file desc) as rank
                        from read_parquet('{(folder / "reports.parquet").as_posix()}'))

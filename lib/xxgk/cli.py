@@ -108,6 +108,7 @@ def _main(argv: list[str] | None) -> int:
                    help=f"give up after this many seconds (default {LIMITS.file_timeout_s:g}; 0: no limit)")
     p.add_argument("--memory-cap", type=int, default=None, metavar="MiB",
                    help=f"address space the parser may use (default {LIMITS.worker_memory_mb}; 0: no cap)")
+    p.add_argument("--ocr", action="store_true", help="recognise every PDF page by OCR, even with a text layer")
     p.set_defaults(func=_parse)
 
     b = sub.add_parser("build", help="parse a folder of reports into the dataset")

@@ -29,11 +29,17 @@ class ReportError(Exception):
 
 @dataclass(slots=True)
 class Cell:
-    """One table cell as printed, with its span in the source grid."""
+    """One table cell as printed, with its span in the source grid.
+
+    A cell read by OCR also carries the recogniser's ``confidence`` (0–1, the least sure character)
+    and ``alternatives``: other readings of the same glyphs, most likely first (digits only).
+    """
 
     text: str
     rowspan: int = 1
     colspan: int = 1
+    confidence: float | None = None
+    alternatives: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -58,7 +64,8 @@ class Document:
     """A report file read into blocks, plus what the reader learnt about the file.
 
     ``warnings`` says what the reader could not read whole (pages beyond the limit, a page skipped,
-    nesting beyond lxml's default): the parser passes them on, and names them when no report is found.
+    nesting beyond lxml's default, pages left unread by OCR): the parser passes them on, and names them
+    when no report is found. ``ocr_pages`` counts the pages whose text came from OCR.
     """
 
     blocks: list[Block]
@@ -66,3 +73,4 @@ class Document:
     source: str
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
+    ocr_pages: int = 0

@@ -1,8 +1,8 @@
 """A parsed Report in the shapes others consume: the CLI's JSON object and a short human summary.
 
 The JSON shape is a contract (issue 2): ``report``, ``table2``, ``table3``, ``table4``, ``checks``,
-``warnings``; cells carry ``value``, ``raw`` and ``flag``, plus ``candidates``, ``note`` or ``unit``
-when they have one.
+``warnings``; cells carry ``value``, ``raw`` and ``flag``, plus ``candidates``, ``note``, ``unit`` or
+(OCR) ``confidence`` when they have one.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def cell_dict(keys: dict, cv: CellValue) -> dict:
         d["unit"] = cv.unit
     if cv.evidence:
         d["evidence"] = cv.evidence
+    if cv.confidence is not None:
+        d["confidence"] = round(cv.confidence, 3)
     return d
 
 
@@ -34,7 +36,7 @@ def report_dict(report: Report) -> dict:
     head = {"agency": meta.get("agency"), "year": meta.get("year"), "title": meta.get("title"),
             "template": report.template, "format": report.format, "source": report.source,
             "published": meta.get("published"), "url": meta.get("url"),
-            "table_templates": report.table_templates}
+            "table_templates": report.table_templates, "ocr_pages": report.ocr_pages}
     return {
         "report": head,
         "table2": [cell_dict({"item": i, "measure": m}, cv) for (i, m), cv in report.table2.items()],
@@ -66,7 +68,7 @@ def summary(report: Report) -> str:
     m = report.meta
     lines = [f"{report.source}",
              f"  {m.get('agency') or '(agency unknown)'} · {m.get('year') or '(year unknown)'} · template "
-             f"{report.template} · {report.format}"]
+             f"{report.template} · {report.format}" + (" (OCR)" if report.ocr_pages else "")]
     t3 = [("new_received", "新收申请"), ("carried_over", "上年结转"), ("granted", "予以公开"),
           ("partially_granted", "部分公开"), ("total_processed", "办理总计"), ("carried_forward", "结转下年")]
     lines.append("  table3 总计: " + ", ".join(f"{zh} {_v(report, 'table3', (r, 'total'))}" for r, zh in t3))

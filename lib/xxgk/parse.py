@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 from . import metadata as md
@@ -32,6 +32,7 @@ from .document import Document, Paragraph, ReportError
 from .limits import current
 from .narrative import extract_meta, find_sections
 from .options import OpenRow, run_row, short_run_row, unaligned_row
+from .recognition import has_tag, resolve, strip, tag
 from .text import CELL, normalize, to_simplified
 from .values import CellValue, is_value_like, missing, parse_cell
 
@@ -40,6 +41,7 @@ GRID_FORMATS = ("html", "docx", "pdf")  # formats whose tables keep every cell i
 _DIGIT = re.compile(r"[0-9]")
 _ENUM_BEFORE = re.compile(r"(?:[1-9]\.|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)$")
 _ORPHAN = re.compile(r"[0-9]{1,6}")
+_HEADER_CELLS = re.compile(r"自然人\x1f|法人或其他组织\x1f|申请人情况")
 _PROSE_BREAK = re.compile(r"[。,;:!?]")  # (normalised text) between a label and its digits: not a table row
 
 
@@ -59,6 +61,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     checks: list = field(default_factory=list)
     open_rows: dict[tuple[str, str], OpenRow] = field(default_factory=dict, repr=False)
+    ocr_pages: int = 0  # pages whose text came from OCR
     _counts: list | None = field(default=None, repr=False)
 
     @property
@@ -89,7 +92,7 @@ def linearize(doc: Document) -> str:
             parts.append(block.text.replace(CELL, " "))
         else:
             for row in block.rows:  # readers never leave CELL in a cell (read_bytes removes it)
-                line = CELL.join([c.text for c in row])
+                line = CELL.join([c.text + tag(c.text, c.confidence, c.alternatives) for c in row])
                 parts.append(line.replace("\n", " ").replace("\r", " ") if "\n" in line or "\r" in line else line)
     return normalize("\n".join(parts))
 
@@ -193,6 +196,8 @@ def _value_rows(text: str) -> tuple[list[list[str]], list[str]]:
     for line in text.split("\n"):
         if CELL in line:
             cells = line.split(CELL)
+            if has_tag(line):  # OCR: a label the recogniser garbled leaves its row's values unlabelled
+                cells = cells[next((i for i, c in enumerate(cells) if has_tag(c)), 0):]
             filled = [c for c in cells if c.strip()]
             if filled and all(is_value_like(c) for c in filled) and any(_DIGIT.search(c) for c in filled):
                 vrows.append(cells)
@@ -225,6 +230,8 @@ def segments(region: str, table: str) -> tuple[list[list[str]], list[Segment]]:
         code = codes[int(m.lastgroup[1:])]
         if kind is None and own.strip(" " + CELL):
             code = None  # a label word in a sentence or heading (text, not values, follows it): not a row
+        elif kind is None and _HEADER_CELLS.search(region, region.rfind("\n", 0, starts[i]) + 1, starts[i]):
+            code = None  # 总计 in the table's header line (自然人 | 法人或其他组织 | 总计), not the row （七）总计
         vrows, orphans = _value_rows(rest) if rest and _DIGIT.search(rest) else ([], [])
         line_start = region.rfind("\n", 0, starts[i]) + 1
         width = region.count(CELL, line_start, m.end() + len(own)) + 1 if kind == "cells" else 0
@@ -548,7 +555,7 @@ def parse_table3(region: str | None, template: str, warnings: list[str], open_ro
                     continue
                 if placed:
                     for cv in res:
-                        if cv.flag is None:
+                        if cv.flag in (None, "ocr"):
                             cv.flag = "recovered"
                 cells = res
             else:
@@ -720,7 +727,8 @@ def parse_table4(region: str | None, warnings: list[str], open_rows: dict | None
     kinds = ["count"] * 15
     if vrows:
         cells_text: list[str] = []
-        for r in vrows:
+        whole = [r for r in vrows if sum(1 for c in r if c.strip()) == 15]
+        for r in whole[:1] or vrows:  # a row holding all 15 values beats stray numbers in the header
             cells_text += r
             if len(cells_text) >= 15:
                 break
@@ -790,6 +798,9 @@ def parse_document(doc: Document) -> Report:
                                          for cv in t.values()):
         raise ReportError(doc.source, "not a 政府信息公开工作年度报告: no report title, and the template's tables hold "
                                       "no value (a blank template, or a file that only mentions them)", "not_a_report")
+    if doc.ocr_pages:  # OCR readings: flagged, and checked against the rules (xxgk.recognition)
+        warnings += resolve(t2, t3, t4, per_table["table3"])
+        sections = [replace(s, heading=strip(s.heading), text=strip(s.text)) for s in sections]
     secs = {s.number: {"heading": s.heading, "text": s.text} for s in sections}
     return Report(doc.source, doc.format, template, per_table, meta, t2, t3, t4, secs, warnings,
-                  open_rows=open_rows)
+                  open_rows=open_rows, ocr_pages=doc.ocr_pages)

@@ -4,6 +4,7 @@ The policy is the spec's §6: blank → null + ``blank``; '/', '-', '—', '无'
 a number with a remark (``55（含自然失效29件）``) → the number + ``note``; text → null + ``invalid``;
 a number with more integer digits than ``max_value_digits`` (no count in these tables comes near;
 Float64 holds integers exactly only up to 2^53) → null + ``invalid``, with a note saying so.
+A cell read by OCR (tagged, see :mod:`xxgk.recognition`) is flagged ``ocr`` with its confidence.
 The raw text always travels with the value.
 """
 
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from .limits import current
+from .recognition import has_tag, split
 from .text import clean_cell
 
 _NA = {"/", "-", "—", "——", "–", "无", "不涉及", "x", "X", "×", "\\"}
@@ -34,6 +36,8 @@ class CellValue:
     candidates: list | None = None
     note: str | None = None
     unit: str | None = None
+    confidence: float | None = None  # OCR: the recogniser's confidence (0–1)
+    alternatives: tuple[str, ...] = ()  # OCR: other readings of the same glyphs
     evidence: str | None = None
 
     @property
@@ -78,6 +82,8 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
         text: the cell as printed (normalised or not).
         kind: ``count``, ``signed``, ``amount`` or ``money`` (see :mod:`xxgk.metadata`).
     """
+    if has_tag(text):
+        return _recognised(text, kind)
     raw = text.strip()
     if (raw.isdigit() and raw.isascii() and (len(raw) == 1 or raw[0] != "0" or kind != "count")
             and len(raw) <= current().max_value_digits):
@@ -119,6 +125,18 @@ def parse_cell(text: str, kind: str = "count") -> CellValue:
     return CellValue(None, raw, "invalid")
 
 
+def _recognised(text: str, kind: str) -> CellValue:
+    """A cell read by OCR: the value of its text, flagged ``ocr``, with the recogniser's confidence."""
+    clean, conf, alts = split(text)
+    cv = parse_cell(clean, kind)
+    cv.confidence, cv.alternatives = conf, alts
+    if cv.flag == "blank" and conf is not None:
+        cv.flag, cv.note = "invalid", "ink in the cell that the recogniser could not read"
+    elif cv.flag is None:
+        cv.flag = "ocr"
+    return cv
+
+
 def run_cell(piece: str, kind: str, inferred: bool) -> CellValue:
     """A cell cut out of a run of digits: its value, with flag ``recovered`` when the cut was inferred."""
     cv = parse_cell(piece, kind)
@@ -134,4 +152,6 @@ def is_value_like(text: str) -> bool:
     t = text.strip()
     if not t or (t.isdigit() and t.isascii()):
         return True
+    if has_tag(t):
+        return True  # the OCR reader tags only cells that may hold a value (xxgk.recognition.tag)
     return bool(VALUE_LIKE.fullmatch(clean_cell(t)))

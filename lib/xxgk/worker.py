@@ -181,6 +181,7 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "flagged_cells_count": flagged, "warnings_count": 0, "is_complete": not failed and not unknown,
         "is_canonical": None,  # decided once every file is in (xxgk.build.canonical)
         "is_preferred": str(meta.get("preferred") or "").strip().lower() in ("1", "true", "yes", "y", "是", "preferred"),
+        "is_ocr": bool(report.ocr_pages),
     }
     lim = current()
     money = md.table2_money_measures()

@@ -45,8 +45,8 @@ CASES = {
     "garbage.bin": (bytes(range(256)) * 40, "binary"),
     "notes.html": ("<html><body><p>会议通知</p><p>请各单位准时参加。</p><div>联系人</div></body></html>".encode(),
                    "not a 政府信息公开工作年度报告"),
-    "legacy.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "convert it to .docx"),
-    "scan.pdf": (None, "no text layer (scanned PDF?)"),
+    "legacy.doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "unreadable OLE2 file"),
+    "scan.pdf": (None, "no text layer and no scanned page images"),
     "broken.pdf": (b"%PDF-1.7\n1 0 obj << /Type /Catalog >>\nendobj\ntrailer<<>>\n%%EOF", "unreadable PDF"),
     "broken.docx": (b"PK\x03\x04" + b"word/document.xml" + b"\x00" * 300, "unreadable Word document"),
 }
@@ -189,3 +189,69 @@ def test_damaged_pdf_page(tmp_path):
     """A PDF whose page object is broken (found by fuzzing): one line, not PDFium's exception."""
     f = ROOT / "tests" / "fixtures" / "damaged-page.pdf"
     assert_one_line_error(cli("parse", str(f)), f, "damaged PDF: page")
+
+
+# --- image bombs: refused from the header, with bounded memory -----------------------------------------
+
+def cli_rss(tmp_path, *args, timeout=300):
+    """`xxgk` in a child process; returns the process and the child's peak memory (MB)."""
+    rss = tmp_path / "rss.txt"
+    code = ("import resource, sys; from xxgk.cli import main; rc = main(sys.argv[2:]); "
+            "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)); sys.exit(rc)")
+    p = subprocess.run([sys.executable, "-c", code, str(rss), *args], capture_output=True, text=True, timeout=timeout)
+    return p, int(rss.read_text()) / 1024 if rss.exists() else 0.0
+
+
+def _png_bomb(width: int, height: int) -> bytes:
+    """A real PNG of width × height black-and-white pixels, all white: a few hundred kB that would
+    decode to width × height pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    z = zlib.compressobj(9)
+    body = b"".join(z.compress(row) for _ in range(height)) + z.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def test_png_bomb_refused_before_decoding(tmp_path):
+    f = tmp_path / "bomb.png"
+    f.write_bytes(_png_bomb(30_000, 30_000))
+    assert f.stat().st_size < 2_000_000
+    p, peak = cli_rss(tmp_path, "parse", str(f))
+    assert_one_line_error(p, f, "image too large (30000 × 30000 px)")
+    assert peak < 400, peak  # MB: the image was never decoded (it would take 900 MB as grey, 2.7 GB as RGB)
+
+
+def test_pdf_of_500_image_pages(tmp_path):
+    from PIL import Image
+
+    pages = [Image.new("L", (120, 170), 255) for _ in range(500)]
+    f = tmp_path / "scans.pdf"
+    pages[0].save(f, "PDF", save_all=True, append_images=pages[1:], resolution=20)
+    t0 = time.perf_counter()
+    p, peak = cli_rss(tmp_path, "parse", str(f))
+    assert_one_line_error(p, f, "none of the template's tables found")
+    assert time.perf_counter() - t0 < 120
+    assert peak < 1500, peak  # MB: at most MAX_PAGES pages recognised, one at a time
+
+
+def test_image_pages_beyond_the_ocr_limit_are_said(tmp_path):
+    from xxgk.readers import ocr, read_bytes
+
+    pages = [_blank_page() for _ in range(ocr.MAX_PAGES + 3)]
+    buf = io.BytesIO()
+    pages[0].save(buf, "PDF", save_all=True, append_images=pages[1:], resolution=20)
+    doc = read_bytes(buf.getvalue(), "many.pdf")
+    assert doc.ocr_pages == ocr.MAX_PAGES
+    assert any("beyond the OCR limit" in n for n in doc.warnings)
+
+
+def _blank_page():
+    from PIL import Image
+
+    return Image.new("L", (120, 170), 255)

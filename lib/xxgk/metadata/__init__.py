@@ -141,15 +141,19 @@ FLAGS: dict[str, str] = {
     "blank": "cell printed empty (or &nbsp;); value null, counted as 0 by the checks",
     "na": "cell printed as '/', '-', '—', '无' or '不涉及'; value null, counted as 0 by the checks",
     "recovered": "value recovered from digits run together with neighbouring cells (or a row printed without its "
-                 "label, placed by order); the split is the only one that satisfies the cell count and the "
-                 "arithmetic rules",
-    "ambiguous": "several splits of run-together digits satisfy every rule; value null, candidates kept",
+                 "label, placed by order): the split is the only one that satisfies the cell count and the "
+                 "arithmetic rules; or an OCR reading replaced by the only other reading of the same glyphs with "
+                 "which the rules hold (the note says what was read)",
+    "ambiguous": "several splits of run-together digits, or several OCR readings of a cell, satisfy every rule "
+                 "(or an unsure OCR reading that no rule can check); value null, candidates kept",
     "unaligned": "the row was printed with more or fewer cells than the template has; the value is kept only where "
                  "one alignment of the printed cells satisfies the arithmetic, else null with the candidates of "
                  "every alignment",
     "inferred": "the table left several readings; evidence from outside it (the report's own text, the same "
                 "agency's neighbouring reports, the same report in another format) leaves one; the evidence is "
                 "named, the table's candidates kept",
+    "ocr": "value read by OCR from a scanned page or image; the recogniser's confidence is kept (JSON "
+           "'confidence'); an unsure reading was checked against the rules (note)",
     "note": "number printed with a remark, e.g. '55（含自然失效29件）'; the number is the value, the remark kept",
     "missing": "the row or table is not printed in the document; value null (never filled in)",
     "unread": "the row's label is printed but no value follows it (empty cells, or values lost in extraction); "
@@ -159,6 +163,7 @@ FLAGS: dict[str, str] = {
 }
 FLAG_LABELS: dict[str, tuple[str, str]] = {  # flag → (中文, English), for pages, exports and the tidy table
     "blank": ("空白", "blank"), "na": ("不适用", "not applicable"), "recovered": ("已恢复", "recovered"),
+    "ocr": ("OCR识别", "read by OCR"),
     "ambiguous": ("无法唯一确定", "ambiguous"), "unaligned": ("列数不符", "unaligned"), "inferred": ("据旁证确定", "inferred"),
     "note": ("带注释", "with a note"), "missing": ("未列出", "not printed"), "unread": ("未读到数值", "no value read"),
     "unit_unknown": ("单位不明", "unit unknown"), "invalid": ("无法识别", "not a number"),
@@ -166,7 +171,7 @@ FLAG_LABELS: dict[str, tuple[str, str]] = {  # flag → (中文, English), for p
 FLAG_GROUPS: dict[str, tuple[str, ...]] = {  # what a flag says about the value, for counts and filters
     "zero": ("blank", "na"),  # printed as nothing or n/a: value null, counted as 0
     "absent": ("missing", "unread"),  # nothing read for the cell
-    "derived": ("recovered", "unaligned", "inferred"),  # not read straight from a cell of the template's shape
+    "derived": ("recovered", "unaligned", "inferred", "ocr"),  # not read straight from a printed text cell
     "unknown": ("ambiguous", "invalid"),  # value null and not known from the table
     "remark": ("note", "unit_unknown"),  # read, with something to say about it
 }
@@ -224,8 +229,8 @@ class Table:
 
 LEVELS = ("province", "city", "county", "district", "township", "department", "other")
 # Several files for one agency and year (a page and its PDF, a corrected re-issue): which one analyses use.
-CANONICAL_RULE = ("the file sources.csv marks preferred; else the one with fewer failed checks, then fewer "
-                  "flagged cells; else the more structured format (FORMAT_ORDER); else the later publication date, "
+CANONICAL_RULE = ("the file sources.csv marks preferred; else the one with fewer failed checks, then a text "
+                  "layer over OCR, then fewer flagged cells; else the more structured format (FORMAT_ORDER); else the later publication date, "
                   "then the later file name")
 FORMAT_ORDER = ("docx", "html", "pdf", "doc", "markdown", "pipe-text", "crawler-text", "text")  # most structured first
 TEMPLATE_VALUES = ("2019", "2021", "mixed")
@@ -277,6 +282,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
                "the pages use the canonical one (CANONICAL_RULE)"),
         Column("is_preferred", "boolean", "是否指定", "True when sources.csv marks this file preferred (column "
                "'preferred') among the files of its agency and year"),
+        Column("is_ocr", "boolean", "是否经OCR识别", "True when some pages or images of the report were read by "
+               "OCR (their cells are flagged ocr)"),
     )),
     Table("active_disclosure", "主动公开政府信息情况（表二）", "Table 2, long form: one row per item × measure.",
           ("report_id", "item", "measure"), (

@@ -17,9 +17,13 @@ from ..limits import current
 from ..text import CELL
 from . import html, markdown, pipe, plaintext
 from .decode import decode
+from .doc import read_doc
 from .docx import read_docx
 from .guards import check_text, read_path, too_large
+from .ocr import read_image
 from .pdf import read_pdf
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF: scans
 
 READERS = {
     "html": html.read,
@@ -39,6 +43,8 @@ def detect(data: bytes, text: str | None) -> str:
     head = data[:8]
     if head.startswith(b"%PDF"):
         return "pdf"
+    if head.startswith(_IMAGE_MAGIC):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         return "docx" if b"word/" in data[:200000] else "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -57,17 +63,19 @@ def detect(data: bytes, text: str | None) -> str:
     return "text"
 
 
-BINARY_READERS = {"pdf": read_pdf, "docx": read_docx}
+BINARY_READERS = {"pdf": read_pdf, "docx": read_docx, "doc": read_doc, "image": read_image}
+OCR_READERS = {"pdf", "image"}  # readers that take ``ocr=`` (None: only where there is no text layer)
 
 _UNSUPPORTED = {
-    "doc": "legacy Word .doc file: convert it to .docx first (e.g. libreoffice --headless --convert-to docx)",
     "zip": "a ZIP archive, not a report",
     "binary": "binary data, not a text, HTML, PDF or Word report",
 }
 
 
-def read_bytes(data: bytes, source: str) -> Document:
+def read_bytes(data: bytes, source: str, ocr: bool | None = None) -> Document:
     """Read a report from bytes already in memory.
+
+    ``ocr``: None runs OCR only on scanned pages and images; True on every PDF page; False never.
 
     Raises:
         ReportError: empty, too large, binary, undecodable, beyond the limits or unsupported input.
@@ -78,7 +86,7 @@ def read_bytes(data: bytes, source: str) -> Document:
     if not data.strip():
         raise ReportError(source, "empty file", "empty")
     text: str | None = None
-    if not data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+    if not data.startswith((b"%PDF", b"PK\x03\x04", b"\xd0\xcf\x11\xe0") + _IMAGE_MAGIC):
         if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             text = None
         else:
@@ -89,6 +97,10 @@ def read_bytes(data: bytes, source: str) -> Document:
             if CELL in text:
                 text = text.replace(CELL, " ")  # the parser's cell separator must not come from the file
     fmt = detect(data, text)
+    if fmt in OCR_READERS:
+        if fmt == "image" and ocr is False:
+            raise ReportError(source, "an image (a scan) and OCR is turned off", "unsupported_format")
+        return BINARY_READERS[fmt](data, source, **({"ocr": ocr} if fmt == "pdf" else {}))
     if fmt in BINARY_READERS:
         return BINARY_READERS[fmt](data, source)
     if fmt in _UNSUPPORTED:
@@ -101,10 +113,10 @@ def read_bytes(data: bytes, source: str) -> Document:
     return doc
 
 
-def read_file(path: str | Path) -> Document:
+def read_file(path: str | Path, ocr: bool | None = None) -> Document:
     """Read a report file into a Document.
 
     Raises:
         ReportError: missing file, a folder, device or FIFO, too large, empty, unreadable or unsupported.
     """
-    return read_bytes(read_path(path), str(path))
+    return read_bytes(read_path(path), str(path), ocr)

@@ -1,0 +1,285 @@
+"""Values read by OCR: carried from the reader to the cells, then checked against the template's arithmetic.
+
+The parser works on linearised text (:func:`xxgk.parse.linearize`), so what the recogniser knew
+about a cell travels inside the text, as a tag after the cell's text: private-use characters (never
+in a real report; NFKC and the traditional→simplified mapping leave them alone) that encode the
+confidence and the other readings of the same glyphs. :func:`xxgk.values.parse_cell` reads the tag
+back into the :class:`~xxgk.values.CellValue` (``confidence``, ``alternatives``) and flags the value
+``ocr``. Then :func:`resolve` never lets a recognition guess pass silently:
+
+* a value read with a confidence below :data:`LOW`, or one in a failed R1–R3 (Table 3) or R4 (Table 4)
+  check whose alternatives could make the check pass, is uncertain;
+* for each group of uncertain cells tied by the rules, every combination of their readings is tried
+  (like :mod:`xxgk.digits` tries every cut of run-together digits): when exactly one value of a cell
+  survives, it stands — flagged ``ocr`` when it is what was read, ``recovered`` (with a note) when it
+  is an alternative; when several survive, the cell is ``ambiguous`` with its candidates; when none
+  does, a low-confidence cell is ``ambiguous`` with all its readings, a confident one stays as read
+  and the failed check says so;
+* Table 2 has no arithmetic: a low-confidence value there is ``ambiguous``;
+* a value from OCR text that was not a cell of its own (e.g. a table printed without rules) is
+  flagged ``ocr`` too, its confidence unknown. In a PDF that mixes a text layer with scanned pages,
+  every value is treated as possibly recognised.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable
+
+from . import metadata as md
+
+LOW = 0.90  # a reading less sure than this is checked against the rules before it is used
+COMBOS = 20_000  # most combinations tried for one group of uncertain cells
+OPEN, CLOSE, SEP = "\ue000", "\ue001", "\ue002"
+_INT = re.compile(r"[+\-]?[0-9]+")
+_VALUEISH = re.compile(r"|[/／\-—–－]+|无|不涉及|[^\u4e00-\u9fff]*[0-9０-９][^\u4e00-\u9fff]*|"
+                       r"[^0-9]{0,2}[0-9]+[^0-9]{0,2}")
+_BASE = 0xE100  # ASCII characters of the payload are shifted to U+E100…
+
+
+def _enc(s: str) -> str:
+    return "".join(chr(_BASE + ord(c)) for c in s)
+
+
+def _dec(s: str) -> str:
+    return "".join(chr(ord(c) - _BASE) for c in s)
+
+
+def tag(text: str, confidence: float | None, alternatives: Iterable[str] = ()) -> str:
+    """The tag appended to a cell's text in linearised text.
+
+    Only a cell read by OCR that may hold a value gets one: empty (ink read as nothing), '/', '-',
+    '无', or any text with a digit and no Chinese (a garbled number such as '1I' stays a value cell,
+    to be flagged invalid, instead of breaking its row). Labels and remarks get none.
+    """
+    if confidence is None or not _VALUEISH.fullmatch(text.strip()):
+        return ""
+    body = [_enc(f"{confidence:.3f}")] + [_enc(a) for a in alternatives if _INT.fullmatch(a)]
+    return OPEN + SEP.join(body) + CLOSE
+
+
+def has_tag(text: str) -> bool:
+    """Whether a piece of linearised text carries a recognition tag."""
+    return OPEN in text
+
+
+def split(text: str) -> tuple[str, float | None, tuple[str, ...]]:
+    """A tagged cell → (text without the tag, confidence, alternatives)."""
+    i = text.find(OPEN)
+    if i < 0:
+        return text, None, ()
+    j = text.find(CLOSE, i)
+    body = text[i + 1:j if j >= 0 else len(text)]
+    rest = text[:i] + (text[j + 1:] if j >= 0 else "")
+    parts = [_dec(p) for p in body.split(SEP)]
+    try:
+        conf = float(parts[0])
+    except ValueError:
+        conf = 0.0
+    return strip(rest), conf, tuple(parts[1:])
+
+
+def strip(text: str) -> str:
+    """Text with every recognition tag removed."""
+    if OPEN not in text:
+        return text
+    out, i = [], 0
+    while True:
+        j = text.find(OPEN, i)
+        if j < 0:
+            out.append(text[i:])
+            break
+        out.append(text[i:j])
+        k = text.find(CLOSE, j)
+        if k < 0:
+            break
+        i = k + 1
+    return "".join(out)
+
+
+# --- checking readings against the rules ---------------------------------------------------------
+
+def _rules(table3: dict, table4: dict, template: str) -> list[tuple[str, list, list]]:
+    """(name, lhs keys, rhs keys) of R1–R4 over the printed cells."""
+    out = []
+    rows = {r for r, _ in table3}
+    cols = md.TABLE3_APPLICANTS
+    leaves = [r for r in md.table3_rows(template) if r in md.outcome_leaves(template) or r == "other_handling"]
+    leaves = [r for r in leaves if r in rows] + (["other_handling"] if "other_handling" in rows and
+                                                  "other_handling" not in leaves else [])
+    for c in cols:
+        out.append((f"R1 table3.{c}", [("t3", ("new_received", c)), ("t3", ("carried_over", c))],
+                    [("t3", ("total_processed", c)), ("t3", ("carried_forward", c))]))
+        out.append((f"R2 table3.{c}", [("t3", (r, c)) for r in leaves], [("t3", ("total_processed", c))]))
+    for r in sorted(rows):
+        out.append((f"R3 table3.{r}", [("t3", (r, c)) for c in cols[:-1]], [("t3", (r, cols[-1]))]))
+    for p in md.TABLE4_PROCEEDINGS:
+        out.append((f"R4 table4.{p}", [("t4", (p, o)) for o in md.TABLE4_OUTCOMES[:4]],
+                    [("t4", (p, "total"))]))
+    return out
+
+
+def _number(cv) -> int | float | None:
+    """A cell's number for the rules, or None when the rule cannot use it (not printed, not known)."""
+    if cv is None or cv.flag in ("missing", "ambiguous", "invalid"):
+        return None
+    return cv.value if cv.value is not None else 0
+
+
+def _alt_values(cv) -> list:
+    """The value as read, then the values of its alternative readings."""
+    vals = [cv.value]
+    for a in cv.alternatives:
+        v = int(a)
+        if v not in vals:
+            vals.append(v)
+    return vals
+
+
+def _near(read: str, value: int) -> bool:
+    """Whether ``value`` is another reading of the digits ``read``: one digit changed, dropped or added."""
+    a, b = read, str(abs(value))
+    if abs(len(a) - len(b)) > 1 or not a.isdigit():
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str]:
+    """Check OCR readings against the rules (see the module docstring); returns warnings.
+
+    A row of recognised cells with more or fewer cells than the template's columns (a rule lost under a
+    seal, a stroke taken for a rule) is already open when this runs: the parser keeps every alignment
+    and flags its cells ``unaligned`` (:mod:`xxgk.options`).
+    """
+    warnings: list[str] = []
+    cells = {("t2", k): cv for k, cv in table2.items()}
+    cells.update({("t3", k): cv for k, cv in table3.items()})
+    cells.update({("t4", k): cv for k, cv in table4.items()})
+    for cv in cells.values():  # a value from OCR text that was not a separate cell (a line of prose, a
+        if cv.confidence is None and cv.value is not None:  # remark, a table without rules): flagged too
+            if cv.flag is None:
+                cv.flag = "ocr"
+            cv.note = _join(cv.note, "read by OCR; the recogniser's confidence is not known for this cell")
+
+    def reading(k) -> bool:  # an OCR reading (also one in a row placed by order, flagged recovered)
+        cv = cells.get(k)
+        return cv is not None and cv.flag in ("ocr", "recovered") and cv.confidence is not None \
+            and cv.value is not None
+
+    rules = _rules(table3, table4, template)
+    uncertain = {k for k in cells if reading(k) and cells[k].confidence < LOW}
+
+    def value(k, vals):
+        return vals[k] if k in vals else _number(cells.get(k))
+
+    def ok(rule, vals: dict) -> bool | None:
+        """The rule with some cells given other values; None when a cell it needs is not known."""
+        _, lhs, rhs = rule
+        sides = [0, 0]
+        for side, keys in ((0, lhs), (1, rhs)):
+            for k in keys:
+                v = value(k, vals)
+                if v is None:
+                    return None
+                sides[side] += v
+        return sides[0] == sides[1]
+
+    for rule in rules:  # a confident reading in a failed rule is open to its alternatives too
+        if ok(rule, {}) is False:
+            uncertain |= {k for k in rule[1] + rule[2] if reading(k) and cells[k].alternatives}
+    options = {k: _alt_values(cells[k]) for k in uncertain}
+    for rule in rules:  # the value a rule implies, when it is another reading of the same digits
+        ks = [k for k in rule[1] + rule[2] if k in uncertain]
+        if len(ks) != 1:
+            continue
+        k = ks[0]
+        others = [value(j, {}) for j in rule[1] + rule[2] if j != k]
+        if any(v is None for v in others):
+            continue
+        lhs = sum(value(j, {}) for j in rule[1] if j != k)
+        rhs = sum(value(j, {}) for j in rule[2] if j != k)
+        implied = (rhs - lhs) if k in rule[1] else (lhs - rhs)
+        digits = split_raw(cells[k].raw)
+        if implied >= 0 and implied not in options[k] and _near(digits, implied):
+            options[k].append(implied)
+    # groups of uncertain cells tied together by rules that can be evaluated
+    touching = [r for r in rules if any(k in uncertain for k in r[1] + r[2])
+                and all(k in uncertain or _number(cells.get(k)) is not None for k in r[1] + r[2])]
+    parent = {k: k for k in uncertain}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for r in touching:
+        ks = [k for k in r[1] + r[2] if k in uncertain]
+        for a, b in itertools.pairwise(ks):
+            parent[find(a)] = find(b)
+    groups: dict = {}
+    for k in uncertain:
+        groups.setdefault(find(k), []).append(k)
+    for group in groups.values():
+        group.sort()
+        opts = [options[k] for k in group]
+        its_rules = [r for r in touching if any(k in group for k in r[1] + r[2])]
+        total = 1
+        for o in opts:
+            total *= len(o)
+        survivors = []
+        if its_rules and total <= COMBOS:
+            for combo in itertools.product(*opts):
+                vals = dict(zip(group, combo, strict=True))
+                if all(ok(r, vals) for r in its_rules):
+                    survivors.append(combo)
+        for pos, k in enumerate(group):
+            cv = cells[k]
+            mine = sorted(r[0] for r in its_rules if k in r[1] + r[2])
+            where = ", ".join(mine[:4]) + ("…" if len(mine) > 4 else "")
+            values = sorted({c[pos] for c in survivors})
+            if not mine:  # no rule can check it
+                if cv.confidence < LOW:
+                    _ambiguous(cv, opts[pos], "no rule can check it")
+            elif total > COMBOS:
+                _ambiguous(cv, opts[pos], f"too many readings to check ({total})")
+            elif len(values) == 1 and values[0] == cv.value:
+                cv.note = _join(cv.note, f"OCR confidence {cv.confidence:.2f}; {where} hold with this reading")
+            elif len(values) == 1:
+                read = cv.raw
+                cv.value, cv.raw, cv.flag = values[0], str(values[0]), "recovered"
+                cv.note = _join(cv.note, f"OCR read '{read}' (confidence {cv.confidence:.2f}); '{values[0]}' is "
+                                f"the only reading of those glyphs with which {where} hold")
+                warnings.append(f"{_name(k)}: OCR read '{read}'; {where} hold only with '{values[0]}'")
+            elif values:
+                _ambiguous(cv, values, f"{len(values)} readings satisfy {where}")
+            elif cv.confidence < LOW:
+                _ambiguous(cv, opts[pos], f"no reading satisfies {where}")
+        if len(survivors) > 1:
+            warnings.append(f"OCR: {len(group)} unsure cell(s) ({', '.join(_name(k) for k in group[:3])}"
+                            f"{'…' if len(group) > 3 else ''}) fit the rules in {len(survivors)} ways")
+    return warnings
+
+
+def split_raw(raw: str) -> str:
+    """The digits of a cell's printed text."""
+    return "".join(c for c in raw if c.isdigit())
+
+
+def _ambiguous(cv, candidates: list, why: str) -> None:
+    cv.note = _join(cv.note, f"OCR read '{cv.raw}' with confidence {cv.confidence:.2f}; {why}")
+    cv.candidates = sorted(set(candidates))
+    cv.value, cv.flag = None, "ambiguous"
+
+
+def _join(a: str | None, b: str) -> str:
+    return f"{a}; {b}" if a else b
+
+
+def _name(k) -> str:
+    table = {"t2": "table2", "t3": "table3", "t4": "table4"}[k[0]]
+    return f"{table}.{k[1][0]}.{k[1][1]}"
