@@ -13,6 +13,8 @@ Usage: python bench/render_speed.py [--n 280] [--year 2023] [--workers 2] [--ski
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -39,10 +41,12 @@ def synthetic(n: int, year: int, workers: int) -> None:
     jobs = [j for j in render.plan(ds, str(data.resolve()), ("zh",))
             if j.notebook == "agency_year" and j.group["year"] == year]
     shutil.rmtree(site, ignore_errors=True)
+    cpu0 = _children_cpu()
     t0 = time.perf_counter()
     with render.quiet_kernels():
         results = render.render_all(jobs, site, workers, progress=False)
     wall = time.perf_counter() - t0
+    cpu = _children_cpu() - cpu0  # the workers and their kernels, start-up included
     failed = [r for r in results if r[1]]
     secs = sorted(r[2] for r in results if not r[1])
     warm = secs[workers:]  # each worker's first page carries its kernel's start-up
@@ -55,8 +59,17 @@ def synthetic(n: int, year: int, workers: int) -> None:
         print(f"| agency pages/s once warm ({workers} × 1 / median page time) | "
               f"{workers / statistics.median(warm):.2f} |")
         print(f"| median seconds per page in a worker | {statistics.median(warm):.2f} |")
+    print(f"| CPU seconds per page (workers + kernels, start-up included) | {cpu / len(jobs):.2f} |")
+    print(f"| agency pages/s the CPU time allows on {workers} free cores | {workers * len(jobs) / cpu:.2f} |")
+    print(f"| load average while measuring (the machine is shared when above ~{workers}) | "
+          f"{os.getloadavg()[0]:.1f} |")
     for r in failed[:5]:
         print(f"  failed: {r[0]}: {r[1]}")
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def _run(cmd: list[str]) -> float:

@@ -45,7 +45,10 @@ class WarmKernel:
         os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
         os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
         c = NotebookClient(nbformat.v4.new_notebook(), kernel_name=self.kernel_name,
-                           startup_timeout=self.startup_timeout)
+                           startup_timeout=self.startup_timeout,
+                           # no input history database: a page's code is in its notebook, and every
+                           # namespace reset would otherwise open a new history session on disk
+                           extra_arguments=["--HistoryManager.enabled=False"])
         c.km = c.create_kernel_manager()
         c.start_new_kernel()
         c.start_new_kernel_client()

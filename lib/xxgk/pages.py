@@ -458,16 +458,31 @@ def _rows(ds, table: str, rid: str) -> pd.DataFrame:
     return m[key]
 
 
+_KEYS = (("row", "applicant"), ("item", "measure"), ("proceeding", "outcome"))
+_INDEX: dict[int, dict] = {}
+
+
+def cell_index(df: pd.DataFrame) -> dict:
+    """(report_id, key1, key2) → (value, flag) for a table of cells, built once per frame (a page looks
+    up dozens of cells; filtering the frame for each costs a millisecond)."""
+    import weakref
+
+    k = id(df)
+    if k not in _INDEX:
+        c1, c2 = next(p for p in _KEYS if p[0] in df.columns and p[1] in df.columns)
+        idx = {}
+        for r, a, b, v, f in zip(df["report_id"], df[c1].astype("object"), df[c2].astype("object"), df["value"],
+                                 df["flag"].astype("object"), strict=True):
+            idx.setdefault((r, a, b), (_f(v), "" if is_na(f) else str(f)))
+        _INDEX[k] = idx
+        weakref.finalize(df, _INDEX.pop, k, None)
+    return _INDEX[k]
+
+
 def _cell(df: pd.DataFrame, rid: str, **keys) -> tuple[float, str]:
     """A cell's value (NaN when none) and flag ('' when read directly, 'missing' when not there)."""
-    m = df["report_id"] == rid
-    for k, v in keys.items():
-        m &= df[k] == v
-    hit = df[m]
-    if hit.empty:
-        return np.nan, "missing"
-    f = hit["flag"].iloc[0]
-    return _f(hit["value"].iloc[0]), "" if is_na(f) else str(f)
+    c1, c2 = next(p for p in _KEYS if p[0] in keys)
+    return cell_index(df).get((rid, keys[c1], keys[c2]), (np.nan, "missing"))
 
 
 def _t3_total(ds, rid: str, row: str) -> tuple[float, bool]:

@@ -581,15 +581,12 @@ def review_litigation(ds, report_id: str, lang: str = "zh") -> Figure | None:
     procs = list(md.TABLE4_PROCEEDINGS)
     x = np.arange(len(procs))
     w = 0.19
-    unknown = False
+    cells = {(str(p), str(o)): (v, f) for p, o, v, f in zip(r["proceeding"].astype("object"), r["outcome"].astype("object"),
+                                                            vals, _flags(r["flag"]), strict=True)}
+    unknown = any(f in _UNKNOWN for _, f in cells.values())
     heights = [1.0]
     for k, o in enumerate(outs):
-        hs = []
-        for p in procs:
-            c = r[(r["proceeding"] == p) & (r["outcome"] == o)]
-            f = _flags(c["flag"])
-            unknown |= any(x in _UNKNOWN for x in f)
-            hs.append(float(np.nansum(_floats(c["value"]))))
+        hs = [float(np.nan_to_num(cells.get((p, o), (0.0, ""))[0])) for p in procs]
         heights += hs
         bars = ax.bar(x + (k - 1.5) * w, hs, w, label=label("table4_outcome", o, lang), color=PALETTE[k])
         for b, h in zip(bars, hs, strict=True):
@@ -602,11 +599,10 @@ def review_litigation(ds, report_id: str, lang: str = "zh") -> Figure | None:
     _legend(ax, "above", 4)
     if unknown:
         _note(fig, t("unknown", lang))
-    fl = _flags(r["flag"])
+    fl = [f for _, f in cells.values()]
     if fl and all(f in _RECOVERED for f in fl):
         _note(fig, t("all_recovered", lang))
-    totals = {p: float(np.nansum(_floats(r[(r["proceeding"] == p) & (r["outcome"] == "total")]["value"])))
-              for p in procs}
+    totals = {p: float(np.nan_to_num(cells.get((p, "total"), (0.0, ""))[0])) for p in procs}
     lit = totals["litigation_direct"] + totals["litigation_after_review"]
     ax.set_title(f"行政复议 {totals['review']:,.0f} 件，行政诉讼 {lit:,.0f} 件：按结果" if lang == "zh"
                  else f"Reviews {totals['review']:,.0f}, lawsuits {lit:,.0f}: by result")
@@ -766,16 +762,21 @@ def correction_rates_by_year(ds, agency_id: str, lang: str = "zh") -> Figure | N
 # --- across agencies -----------------------------------------------------------------------
 
 def ranked_bars(df: pd.DataFrame, value: str, name: str = "agency", top_n: int = 20, lang: str = "zh",
-                title: str = "", unit: str = "", fmt: str = "{:,.0f}") -> Figure | None:
-    """Agencies ranked by a value, the top N (the rest summarised in the title); None when fewer than
-    two agencies have a value or every value is 0."""
+                title: str = "", unit: str = "", fmt: str = "{:,.0f}") -> Figure | NoChart | None:
+    """Agencies ranked by a value, the top N (the rest summarised in the title; those at 0 counted in a
+    note); None when fewer than two agencies have a value or every value is 0, a NoChart sentence when
+    only one is above 0."""
     d = df[[name, value]].copy()
     d[value] = _floats(d[value])
     d = d.dropna().sort_values([value, name], ascending=[False, True])
     zeros = int((d[value] == 0).sum())
     if len(d) < 2 or (d[value] > 0).sum() < 1:
         return None
-    d = d[d[value] != 0]  # a bar of 0 shows nothing: the title counts them instead
+    d = d[d[value] != 0]  # a bar of 0 shows nothing: a note counts them instead
+    if len(d) == 1:  # one bar is a sentence, not a ranking
+        v = float(d[value].iloc[0])
+        shown_v = f"{v:.1f}%" if unit == "%" else (fmt.format(v) if fmt == "{:,.0f}" else tidy(round(v, 1)))
+        return NoChart("rank_one", name=str(d[name].iloc[0]), value=shown_v, n=zeros)
     shown = d.head(top_n)
     fig, ax = _figure(8, _height(len(shown), 1.3, 0.27))
     y = np.arange(len(shown))[::-1]

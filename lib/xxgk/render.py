@@ -432,11 +432,11 @@ def stale_files(out: Path, jobs: list[Job], langs) -> list[Path]:
     site = Site(langs=tuple(langs))
     found = []
     for lg in langs:
-        for d in PAGE_DIRS:
+        for d in (*PAGE_DIRS, ""):
             folder = out / site.prefix(lg) / d
             if folder.is_dir():
-                found += [p for p in folder.iterdir() if p.is_file() and p.suffix in (".html", ".ipynb", ".part")
-                          and p.resolve() not in keep]
+                found += [p for p in folder.iterdir() if p.is_file() and p.resolve() not in keep and (
+                    p.suffix in (".ipynb", ".part") or (d and p.suffix == ".html"))]
     return found
 
 

@@ -83,13 +83,10 @@ def resolve_report(ds, agency: str, year: int) -> pd.Series:
 
 
 def _cell(df: pd.DataFrame, rid: str, **keys):
-    m = df["report_id"] == rid
-    for k, v in keys.items():
-        m &= df[k] == v
-    hit = df[m]
-    if hit.empty:
-        return None, "missing"
-    return hit["value"].iloc[0], hit["flag"].iloc[0]
+    from .pages import _cell as cell
+
+    v, flag = cell(df, rid, **keys)
+    return (None if np.isnan(v) else v), (flag or None)
 
 
 def _v(df, rid, **keys) -> str:

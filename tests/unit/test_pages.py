@@ -102,6 +102,10 @@ def test_chart_functions_return_nothing_for_nothing(ds):
                                                           & (ds.applications["row"] == "new_received")]["value"])) == 0]
     assert no_apps and plots.applications_by_applicant(ds, no_apps[0]) is None
     assert plots.ranked_bars(pd.DataFrame({"agency": ["a"], "v": [3.0]}), "v") is None  # one agency: no ranking
+    one = plots.ranked_bars(pd.DataFrame({"agency": ["甲", "乙", "丙"], "v": [8.66, 0.0, 0.0]}), "v", fmt="{:.1f}")
+    assert pages.chart(one, "zh") == '<p class="empty">只有甲一个机关不为 0（8.7），其余 2 个机关为 0。</p>'
+    two = plots.ranked_bars(pd.DataFrame({"agency": ["甲", "乙", "丙"], "v": [8.0, 2.0, 0.0]}), "v")
+    assert "另有 1 个机关为 0" in pages.chart(two, "zh")
     assert plots.distribution(pd.Series([1.0, 2.0, 3.0])) is None  # a few agencies: the ranking shows them
 
 
