@@ -109,6 +109,7 @@ PHRASES = {  # one sentence template per language; {…} are filled from the dat
                     "行政处罚 {pun} 件。",
         "docs2019": "本年新制作规范性文件 {made} 件，对外公开总数 {published} 件；行政许可处理决定 {lic} 件。",
         "yoy": "与上年相比，新收申请{dir} {abs} 件（{pct}）。", "up": "增加", "down": "减少",
+        "yoy_same": "新收申请与上年持平。",
         "ok": "校验：全部通过。", "failed": "校验：**{n} 项未通过**（{items}{more}）。", "more": "等",
         "fail_item": "{rule} {scope}：应为 {expected}，表中为 {actual}", "fail_sep": "；",
         "warn": "提示：{n} 项跨年或文表一致性检查不一致。",
@@ -125,6 +126,7 @@ PHRASES = {  # one sentence template per language; {…} are filled from the dat
                     "{lic}, penalty decisions {pun}.",
         "docs2019": "Normative documents newly made {made}, published in total {published}; licensing decisions {lic}.",
         "yoy": "Against the previous year, new applications {dir} by {abs} ({pct}).", "up": "rose", "down": "fell",
+        "yoy_same": "New applications were the same as the previous year.",
         "ok": "Checks: all passed.", "failed": "Checks: **{n} failed** ({items}{more}).", "more": " …",
         "fail_item": "{rule} {scope}: expected {expected}, printed {actual}", "fail_sep": "; ",
         "warn": "Note: {n} cross-year or text-against-table checks disagree.",
@@ -166,8 +168,12 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh", brief: bool = Fals
     fmt = plain(f"format.{fmt}", lang) if fmt in ("crawler-text", "pipe-text", "html", "markdown", "pdf", "docx") else fmt
     parts = [P["head"].format(name=esc(rep["agency"]), year=year, tmpl=rep["template"], fmt=esc(fmt))]
     _, gflags, _ = _group_values(ds, rid)
-    groups = P["sep"].join(P["group"].format(label=groups_label[g], count="?" if f in ("ambiguous", "invalid") else n(v),
-                                             pct="?" if f in ("ambiguous", "invalid") else pct(v, total))
+    def group(label, count, share):
+        text = P["group"].format(label=label, count=count, pct=share)
+        return text if share != "—" else text.replace("（—）", "").replace(" (—)", "")
+
+    groups = P["sep"].join(group(groups_label[g], "?" if f in ("ambiguous", "invalid") else n(v),
+                                 "?" if f in ("ambiguous", "invalid") else pct(v, total))
                            for g, f in zip(OUTCOME_GROUPS, gflags, strict=True)
                            if ((v := sh[f"{g}_count"]) and not pd.isna(v)) or f in ("ambiguous", "invalid"))
     new_row = a[(a["report_id"] == rid) & (a["row"] == "new_received")]
@@ -195,8 +201,8 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh", brief: bool = Fals
                                           lic=t2v("licensing", "decisions")))
     if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
         ch = yoy.loc["new_received", "change"]
-        parts.append(P["yoy"].format(dir=P["up"] if ch >= 0 else P["down"], abs=n(abs(ch)),
-                                     pct=pct(ch, yoy.loc["new_received", "previous_value"])))
+        parts.append(P["yoy_same"] if ch == 0 else P["yoy"].format(
+            dir=P["up"] if ch > 0 else P["down"], abs=n(abs(ch)), pct=pct(ch, yoy.loc["new_received", "previous_value"])))
     if failed.empty:
         parts.append(P["ok"])
     else:
