@@ -770,8 +770,7 @@ def yoy(ds, rid: str, lang: str = "zh") -> Html:
     year = int(rep["year"])
     if _previous(ds, rid) is None:
         return sentence("no_previous", lang, year=year - 1)
-    y = ds.year_over_year
-    y = y[(y["agency_id"] == rep["agency_id"]) & (y["year"] == year)].copy()
+    y = yoy_rows(ds, rid)
     y = y[y["value"].notna() | y["previous_value"].notna()]
     if y.empty:
         return sentence("no_previous", lang, year=year - 1)
@@ -789,6 +788,23 @@ def yoy(ds, rid: str, lang: str = "zh") -> Html:
             Col("c", str(T("th.change", lang)), "count"), Col("cp", str(T("th.change_pct", lang)), "count")]
     return table(y, [Col(c.key, c.head, "text" if c.key == "name" else "html") for c in cols[:1]] +
                  [Col(c.key, c.head, "html") for c in cols[1:]], lang, "num-cols")
+
+
+def yoy_rows(ds, rid: str) -> pd.DataFrame:
+    """One report's rows of :attr:`Dataset.year_over_year` (the same measures and values, from its
+    cells and the previous year's: a page needs two reports, not every report of the agency)."""
+    from .dataset import YOY_MEASURES
+
+    prid = _previous(ds, rid)
+    rows = []
+    for m, (tbl, keys) in YOY_MEASURES.items():
+        d = _rows(ds, tbl, rid)
+        v = _cell(d, rid, **keys)[0]
+        p = _cell(_rows(ds, tbl, prid), prid, **keys)[0] if prid else np.nan
+        c = v - p
+        rows.append({"measure": m, "value": v, "previous_value": p, "change": c,
+                     "change_pct": c / p * 100 if not np.isnan(p) and p != 0 else np.nan})
+    return pd.DataFrame(rows)
 
 
 def _unknown_measures(ds, rids) -> set[tuple[str, str]]:

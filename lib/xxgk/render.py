@@ -320,6 +320,9 @@ def _message(exc: BaseException) -> str:
 
 def _worker(tasks, results, out: str, timeout: int) -> None:
     """A rendering process: one warm kernel, one exporter, jobs from the queue until None."""
+    # nbformat's schema validator imports jsonschema, which compiles the optional rfc3987-syntax grammar
+    # (≈ 2 s of CPU) for a URI format that notebook validation never checks: not in a worker
+    sys.modules.setdefault("rfc3987_syntax", None)
     try:
         from .engine import WarmKernel
 
@@ -372,8 +375,10 @@ def render_all(jobs: list[Job], out: Path, workers: int | None = None, progress:
     for _ in procs:
         tasks.put(None)
     running: dict[int, str] = {}
+    started: set[int] = set()  # workers that got as far as taking a job
     done: dict[str, tuple] = {}
     fatal = ""
+    deaths = 0
     bar = tqdm(total=len(jobs), desc="rendering", unit="page", disable=not progress)
     try:
         while len(done) < len(jobs):
@@ -386,8 +391,15 @@ def render_all(jobs: list[Job], out: Path, workers: int | None = None, progress:
                         if rel is not None and rel not in done:
                             done[rel] = (rel, f"worker died (exit code {p.exitcode})", 0.0)
                             bar.update(1)
+                        if p.pid not in started:  # died before its first job: it cannot start at all
+                            deaths += 1
+                            fatal = fatal or f"worker processes die while starting (exit code {p.exitcode})"
+                        if deaths > workers + 2:
+                            break
                         procs[i] = start()
                         tasks.put(None)
+                if deaths > workers + 2:
+                    break
                 if not any(p.is_alive() for p in procs) and results.empty():
                     break
                 continue
@@ -397,6 +409,7 @@ def render_all(jobs: list[Job], out: Path, workers: int | None = None, progress:
                     break
             elif kind == "start":
                 running[pid] = rel
+                started.add(pid)
             else:
                 running.pop(pid, None)
                 done[rel] = (rel, err, secs)

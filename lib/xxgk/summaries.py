@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from . import metadata as md
 from .dataset import OUTCOME_GROUPS
 
 _GROUP_ZH = {"granted": "予以公开", "partially_granted": "部分公开", "denied": "不予公开", "unable": "无法提供",
@@ -149,7 +150,12 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh", brief: bool = Fals
     rid = rep["report_id"]
     a, t2, t4 = ds.applications, ds.active_disclosure, ds.review_litigation
     sh = ds.outcome_shares.set_index("report_id").reindex([rid]).iloc[0]
-    mix = ds.applicant_mix.set_index("report_id").reindex([rid]).iloc[0]
+    from .pages import _cell as cell
+    from .pages import yoy_rows
+
+    new_cells = {c: cell(a, rid, row="new_received", applicant=c)[0] for c in ("total", *md.TABLE3_PARTS)}
+    mix = {"new_received_count": new_cells["total"], "natural_person_count": new_cells["natural_person"],
+           "legal_person_count": float(np.nansum([new_cells[c] for c in md.TABLE3_PARTS if c != "natural_person"]))}
     rates = ds.review_litigation_rates
     rates = rates[rates["report_id"] == rid].set_index("proceeding")
     checks = ds.checks[(ds.checks["report_id"] == rid)]
@@ -157,8 +163,7 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh", brief: bool = Fals
     warn = checks[~checks["is_passed"].astype(bool) & checks["is_warning"].astype(bool)]
     flags = pd.concat([d[d["report_id"] == rid]["flag"] for d in (a, t2, t4)]).astype("object").dropna()
     flags = flags[flags.isin(["recovered", "ambiguous", "note", "invalid", "unit_unknown"])].value_counts()
-    yoy = ds.year_over_year
-    yoy = yoy[(yoy["agency_id"] == rep["agency_id"]) & (yoy["year"] == year)].set_index("measure")
+    yoy = yoy_rows(ds, rid).set_index("measure")
     total = sh["total_processed_count"]
 
     def t2v(item, measure):
