@@ -146,18 +146,21 @@ def _main(argv: list[str] | None) -> int:
     d.add_argument("--out", default="docs/data-dictionary.md", help="where (default docs/data-dictionary.md)")
     d.set_defaults(func=_lazy("build", "_cli_dictionary"))
 
-    r = sub.add_parser("report", help="render notebooks to HTML (all, or one on demand)")
+    r = sub.add_parser("report", help="render the notebooks to a site of HTML pages (only pages whose inputs changed)")
     r.add_argument("notebook", nargs="?", choices=("agency_year", "trends", "compare_agencies", "data_quality"),
                    help="render just this notebook (with parameters)")
     r.add_argument("--agency", action="append", help="agency (canonical name, agency_id or printed name)")
     r.add_argument("--year", type=int)
     r.add_argument("--first-year", type=int)
     r.add_argument("--last-year", type=int)
-    r.add_argument("--lang", default="zh", choices=["zh", "en"])
+    r.add_argument("--lang", default="zh,en",
+                   help="page language(s): zh, en or zh,en (default; the first at the root, the other under en/)")
     r.add_argument("--data", default="data/processed", help="dataset folder (built from data/raw if missing)")
     r.add_argument("--raw", default="data/raw", help="report files to build from when there is no dataset")
     r.add_argument("--out", default="reports", help="output folder")
-    r.add_argument("--workers", type=int, default=None)
+    r.add_argument("--workers", type=int, default=None, help="rendering processes, each with a warm kernel "
+                   "(default: all cores)")
+    r.add_argument("--force", action="store_true", help="render every page, even those whose inputs did not change")
     r.add_argument("--no-progress", action="store_true")
     r.set_defaults(func=_lazy("render", "_cli_report"))
 

@@ -278,7 +278,8 @@ class Dataset:
         """Per report: new applications by applicant type."""
         a = self.applications
         new = a[a["row"] == "new_received"].pivot_table(index="report_id", columns="applicant", values="value",
-                                                         aggfunc="first", observed=True)
+                                                         aggfunc="first", observed=True, dropna=False)
+        new = new.reindex(a["report_id"].unique())  # a report whose row 一 is unreadable keeps its row
         out = pd.DataFrame(index=new.index)
         out["new_received_count"] = self._t3_total().get("new_received")
         for c in md.TABLE3_PARTS:
@@ -659,8 +660,9 @@ def comparison(year: int, path: str | Path | None = None, level: str | None = No
 
 
 def quality(path: str | Path | None = None, year: int | None = None) -> dict[str, pd.DataFrame]:
-    """Data-quality aggregates by DuckDB: reports and errors counted, reports failing each rule, flags
-    per table, templates and formats, and the reports with failures (first 500)."""
+    """Data-quality aggregates by DuckDB: reports (complete, failing) and errors counted, reports
+    failing each rule, flagged cells (and reports with them) per table, templates and formats, and the
+    reports with failures (first 500)."""
     con = _con(path)
     cond = "where year = ?" if year else ""
     args = [year] if year else []
@@ -668,7 +670,8 @@ def quality(path: str | Path | None = None, year: int | None = None) -> dict[str
     try:
         out = {
             "totals": con.execute(f"select count(*) as reports, (select count(*) from errors) as errors, "
-                                  f"count(*) filter (where failed_checks_count > 0) as failing_reports "
+                                  f"count(*) filter (where failed_checks_count > 0) as failing_reports, "
+                                  f"count(*) filter (where is_complete) as complete_reports "
                                   f"from {r}", args).df(),
             "per_rule": con.execute(f"select rule, count(distinct report_id) as reports, count(*) as results "
                                     f"from checks join {r} using (report_id) where not is_passed "
@@ -678,6 +681,11 @@ def quality(path: str | Path | None = None, year: int | None = None) -> dict[str
                                    f"where flag is not null group by flag"
                                    for t in ("active_disclosure", "applications", "review_litigation")),
                 args * 3).df(),
+            "flag_reports": con.execute(
+                "select flag, count(distinct report_id) as reports from ("
+                + " union all ".join(f"select report_id, flag from {t} join {r} using (report_id) where flag is not null"
+                                     for t in ("active_disclosure", "applications", "review_litigation"))
+                + ") group by flag order by flag", args * 3).df(),
             "templates": con.execute(f"select template, format, count(*) as reports from {r} "
                                      f"group by template, format order by reports desc", args).df(),
             "failing": con.execute(

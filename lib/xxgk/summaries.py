@@ -1,29 +1,40 @@
 """Short readable summaries of the dataset: the numbers in sentences, in Chinese or English.
 
 Each function returns Markdown for the top of a notebook. Text that comes from reports (agency
-names, rule notes) is HTML-escaped, because notebooks are exported to HTML and shared.
+names, titles, rule notes) is untrusted: it is escaped for Markdown (so ``[x](javascript:…)`` or
+``![x](…)`` stay text, never a link or an image) and for HTML (so tags stay text), because notebooks
+are exported to HTML and shared. :func:`xxgk.pages.prose` renders these sentences on the pages.
 """
 
 from __future__ import annotations
 
-import html
+import re
 
 import numpy as np
 import pandas as pd
 
+from . import metadata as md
 from .dataset import OUTCOME_GROUPS
 
 _GROUP_ZH = {"granted": "予以公开", "partially_granted": "部分公开", "denied": "不予公开", "unable": "无法提供",
              "not_processed": "不予处理", "other": "其他处理"}
 _GROUP_EN = {"granted": "disclosed in full", "partially_granted": "disclosed in part", "denied": "refused",
              "unable": "unable to provide", "not_processed": "not processed", "other": "other handling"}
-_FLAG_ZH = {"recovered": "恢复", "ambiguous": "无法唯一确定", "note": "带注释", "invalid": "无法识别",
-            "unit_unknown": "单位不明", "missing": "未列出", "blank": "空白", "na": "不适用"}
+def _flag(flag: str, lang: str) -> str:
+    """A flag's short name (metadata/page_text.csv), its code when it has none."""
+    from .pages import flag_label
+
+    return flag_label(str(flag), lang)
+
+
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
 
 
 def esc(text) -> str:
-    """HTML-escape text taken from reports before it goes into Markdown/HTML."""
-    return html.escape(str(text), quote=False)
+    """Escape text taken from reports before it goes into Markdown: every ASCII punctuation character
+    gets a backslash (CommonMark's escape), so no Markdown link, image, emphasis or raw HTML tag can
+    come out of it; the renderer then HTML-escapes the literal characters."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 def n(v, digits: int = 0) -> str:
@@ -64,6 +75,8 @@ def resolve_report(ds, agency: str, year: int) -> pd.Series:
     """The reports row of an agency and year, or UnknownSelection naming the years it has."""
     hit = resolve_agency(ds, agency)
     row = hit[hit["year"] == year]
+    if "is_canonical" in row.columns and row["is_canonical"].fillna(False).astype(bool).any():
+        row = row[row["is_canonical"].fillna(False).astype(bool)]
     if row.empty:
         years = ", ".join(str(y) for y in sorted(hit["year"].dropna().astype(int)))
         raise UnknownSelection(f"no {year} report for '{agency}'; years known: {years}")
@@ -71,13 +84,10 @@ def resolve_report(ds, agency: str, year: int) -> pd.Series:
 
 
 def _cell(df: pd.DataFrame, rid: str, **keys):
-    m = df["report_id"] == rid
-    for k, v in keys.items():
-        m &= df[k] == v
-    hit = df[m]
-    if hit.empty:
-        return None, "missing"
-    return hit["value"].iloc[0], hit["flag"].iloc[0]
+    from .pages import _cell as cell
+
+    v, flag = cell(df, rid, **keys)
+    return (None if np.isnan(v) else v), (flag or None)
 
 
 def _v(df, rid, **keys) -> str:
@@ -93,13 +103,14 @@ PHRASES = {  # one sentence template per language; {…} are filled from the dat
     "zh": {
         "head": "**{name} {year} 年**政府信息公开工作年度报告（{tmpl} 年版模板，{fmt}）。",
         "apps": "本年新收政府信息公开申请 **{new} 件**（自然人 {np} 件、法人或其他组织 {lp} 件），上年结转 {over} 件；"
-                "共办理 **{total} 件**，其中{groups}；结转下年度 {fwd} 件。",
-        "group": "{label} {count} 件（{pct}）", "sep": "、",
+                "共办理 **{total} 件**，{groups}；结转下年度 {fwd} 件。",
+        "group": "{label} {count} 件（{pct}）", "sep": "、", "no_groups": "各项办理结果均为 0",
         "review": "行政复议 {rev} 件（维持 {upheld}、纠正 {corrected}），行政诉讼 {lit} 件。",
         "docs2021": "本年制发行政规范性文件 {issued} 件、废止 {repealed} 件，现行有效 {in_force} 件；行政许可 {lic} 件、"
                     "行政处罚 {pun} 件。",
         "docs2019": "本年新制作规范性文件 {made} 件，对外公开总数 {published} 件；行政许可处理决定 {lic} 件。",
         "yoy": "与上年相比，新收申请{dir} {abs} 件（{pct}）。", "up": "增加", "down": "减少",
+        "yoy_same": "新收申请与上年持平。",
         "ok": "校验：全部通过。", "failed": "校验：**{n} 项未通过**（{items}{more}）。", "more": "等",
         "fail_item": "{rule} {scope}：应为 {expected}，表中为 {actual}", "fail_sep": "；",
         "warn": "提示：{n} 项跨年或文表一致性检查不一致。",
@@ -110,12 +121,13 @@ PHRASES = {  # one sentence template per language; {…} are filled from the dat
         "head": "**{name}, {year}** annual disclosure report ({tmpl} template, {fmt}).",
         "apps": "New applications: **{new}** ({np} from natural persons, {lp} from organisations); carried over {over}. "
                 "Handled **{total}**: {groups}; carried forward {fwd}.",
-        "group": "{label} {count} ({pct})", "sep": ", ",
+        "group": "{label} {count} ({pct})", "sep": ", ", "no_groups": "every outcome row is 0",
         "review": "Administrative reviews {rev} (upheld {upheld}, corrected {corrected}); lawsuits {lit}.",
         "docs2021": "Normative documents issued {issued}, repealed {repealed}, in force {in_force}; licensing decisions "
                     "{lic}, penalty decisions {pun}.",
         "docs2019": "Normative documents newly made {made}, published in total {published}; licensing decisions {lic}.",
         "yoy": "Against the previous year, new applications {dir} by {abs} ({pct}).", "up": "rose", "down": "fell",
+        "yoy_same": "New applications were the same as the previous year.",
         "ok": "Checks: all passed.", "failed": "Checks: **{n} failed** ({items}{more}).", "more": " …",
         "fail_item": "{rule} {scope}: expected {expected}, printed {actual}", "fail_sep": "; ",
         "warn": "Note: {n} cross-year or text-against-table checks disagree.",
@@ -125,15 +137,25 @@ PHRASES = {  # one sentence template per language; {…} are filled from the dat
 }
 
 
-def agency_year(ds, agency: str, year: int, lang: str = "zh") -> str:
-    """The annual summary of one agency: applications, outcomes, reviews, documents, checks."""
+def agency_year(ds, agency: str, year: int, lang: str = "zh", brief: bool = False) -> str:
+    """The annual summary of one agency: applications, outcomes, reviews, documents, checks.
+
+    ``brief`` leaves out what a page shows elsewhere (the report line, checks and flags). A count
+    that rests on an ambiguous or unreadable cell is "?", never a number."""
+    from .pages import plain, scope_label
+    from .plots import _group_values
     P = PHRASES["zh" if lang == "zh" else "en"]
     groups_label = _GROUP_ZH if lang == "zh" else _GROUP_EN
     rep = resolve_report(ds, agency, year)
     rid = rep["report_id"]
     a, t2, t4 = ds.applications, ds.active_disclosure, ds.review_litigation
-    sh = ds.outcome_shares.set_index("report_id").loc[rid]
-    mix = ds.applicant_mix.set_index("report_id").loc[rid]
+    sh = ds.outcome_shares.set_index("report_id").reindex([rid]).iloc[0]
+    from .pages import _cell as cell
+    from .pages import yoy_rows
+
+    new_cells = {c: cell(a, rid, row="new_received", applicant=c)[0] for c in ("total", *md.TABLE3_PARTS)}
+    mix = {"new_received_count": new_cells["total"], "natural_person_count": new_cells["natural_person"],
+           "legal_person_count": float(np.nansum([new_cells[c] for c in md.TABLE3_PARTS if c != "natural_person"]))}
     rates = ds.review_litigation_rates
     rates = rates[rates["report_id"] == rid].set_index("proceeding")
     checks = ds.checks[(ds.checks["report_id"] == rid)]
@@ -141,19 +163,33 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh") -> str:
     warn = checks[~checks["is_passed"].astype(bool) & checks["is_warning"].astype(bool)]
     flags = pd.concat([d[d["report_id"] == rid]["flag"] for d in (a, t2, t4)]).astype("object").dropna()
     flags = flags[flags.isin(["recovered", "ambiguous", "note", "invalid", "unit_unknown"])].value_counts()
-    yoy = ds.year_over_year
-    yoy = yoy[(yoy["agency_id"] == rep["agency_id"]) & (yoy["year"] == year)].set_index("measure")
+    yoy = yoy_rows(ds, rid).set_index("measure")
     total = sh["total_processed_count"]
 
     def t2v(item, measure):
         return _v(t2, rid, item=item, measure=measure)
 
-    parts = [P["head"].format(name=esc(rep["agency"]), year=year, tmpl=rep["template"], fmt=esc(rep["format"]))]
-    groups = P["sep"].join(P["group"].format(label=groups_label[g], count=n(v), pct=pct(v, total))
-                           for g in OUTCOME_GROUPS if (v := sh[f"{g}_count"]) and not pd.isna(v))
-    parts.append(P["apps"].format(new=n(mix["new_received_count"]), np=n(mix["natural_person_count"]),
-                                  lp=n(mix["legal_person_count"]), over=_v(a, rid, row="carried_over", applicant="total"),
-                                  total=n(total), groups=groups, fwd=_v(a, rid, row="carried_forward", applicant="total")))
+    fmt = str(rep["format"])
+    fmt = plain(f"format.{fmt}", lang) if fmt in ("crawler-text", "pipe-text", "html", "markdown", "pdf", "docx") else fmt
+    parts = [P["head"].format(name=esc(rep["agency"]), year=year, tmpl=rep["template"], fmt=esc(fmt))]
+    _, gflags, _ = _group_values(ds, rid)
+    def group(label, count, share):
+        text = P["group"].format(label=label, count=count, pct=share)
+        return text if share != "—" else text.replace("（—）", "").replace(" (—)", "")
+
+    groups = P["sep"].join(group(groups_label[g], "?" if f in ("ambiguous", "invalid") else n(v),
+                                 "?" if f in ("ambiguous", "invalid") else pct(v, total))
+                           for g, f in zip(OUTCOME_GROUPS, gflags, strict=True)
+                           if ((v := sh[f"{g}_count"]) and not pd.isna(v)) or f in ("ambiguous", "invalid"))
+    new_row = a[(a["report_id"] == rid) & (a["row"] == "new_received")]
+    unknown_new = set(new_row[new_row["flag"].astype("object").isin(["ambiguous", "invalid"])]["applicant"].astype(str))
+    parts.append(P["apps"].format(
+        new="?" if "total" in unknown_new else n(mix["new_received_count"]),
+        np="?" if "natural_person" in unknown_new else n(mix["natural_person_count"]),
+        lp="?" if unknown_new - {"total", "natural_person"} else n(mix["legal_person_count"]),
+        over=_v(a, rid, row="carried_over", applicant="total"), total=_v(a, rid, row="total_processed", applicant="total")
+        if _cell(a, rid, row="total_processed", applicant="total")[1] in ("ambiguous", "invalid") else n(total),
+        groups=groups or P["no_groups"], fwd=_v(a, rid, row="carried_forward", applicant="total")))
     if "review" in rates.index:
         rev = rates.loc["review"]
         lit = rates.loc["litigation", "total_count"] if "litigation" in rates.index else None
@@ -170,21 +206,24 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh") -> str:
                                           lic=t2v("licensing", "decisions")))
     if "new_received" in yoy.index and pd.notna(yoy.loc["new_received", "previous_value"]):
         ch = yoy.loc["new_received", "change"]
-        parts.append(P["yoy"].format(dir=P["up"] if ch >= 0 else P["down"], abs=n(abs(ch)),
-                                     pct=pct(ch, yoy.loc["new_received", "previous_value"])))
+        parts.append(P["yoy_same"] if ch == 0 else P["yoy"].format(
+            dir=P["up"] if ch > 0 else P["down"], abs=n(abs(ch)), pct=pct(ch, yoy.loc["new_received", "previous_value"])))
     if failed.empty:
         parts.append(P["ok"])
     else:
-        items = P["fail_sep"].join(P["fail_item"].format(rule=r.rule, scope=esc(r.scope), expected=n(r.expected),
+        items = P["fail_sep"].join(P["fail_item"].format(rule=r.rule, scope=esc(scope_label(r.scope, lang)),
+                                                         expected=n(r.expected),
                                                          actual=n(r.actual)) for r in failed.head(4).itertuples())
         parts.append(P["failed"].format(n=len(failed), items=items, more=P["more"] if len(failed) > 4 else ""))
     if not warn.empty:
         parts.append(P["warn"].format(n=len(warn)))
     if len(flags):
         parts.append(P["flags"].format(items=P["sep"].join(
-            P["flag_item"].format(label=_FLAG_ZH.get(k, k) if lang == "zh" else k, n=v) for k, v in flags.items())))
+            P["flag_item"].format(label=_flag(k, lang), n=v) for k, v in flags.items())))
     if "?" in "".join(parts[1:]):
         parts.append(P["question"])
+    if brief:
+        parts = [p for p in parts[1:] if not p.startswith(tuple(P[k].split("{")[0] for k in ("ok", "failed", "warn", "flags")))]
     return "\n\n".join(parts)
 
 
@@ -297,13 +336,13 @@ def quality(frames: dict, year: int | None = None, lang: str = "zh") -> str:
         s = (f"数据集{'（' + str(year) + ' 年）' if year else ''}共 {n(t['reports'])} 份报告、{n(t['errors'])} 个无法解析的文件。"
              f"{n(t['failing_reports'])} 份报告至少有一项勾稽校验未通过。")
         if len(flags):
-            s += " 单元格标记：" + "、".join(f"{_FLAG_ZH.get(k, k)} {n(v)} 个" for k, v in flags.items()) + "。"
+            s += " 单元格标记：" + "、".join(f"{_flag(k, lang)} {n(v)} 个" for k, v in flags.items()) + "。"
         s += " 模板：" + "、".join(f"{k} 年版 {n(v)} 份" if k != "mixed" else f"混合 {n(v)} 份" for k, v in tmpl.items()) + "。"
     else:
         s = (f"The dataset{' (' + str(year) + ')' if year else ''} holds {n(t['reports'])} reports and {n(t['errors'])} "
              f"files that could not be parsed. {n(t['failing_reports'])} reports fail at least one arithmetic rule.")
         if len(flags):
-            s += " Flagged cells: " + ", ".join(f"{k} {n(v)}" for k, v in flags.items()) + "."
+            s += " Flagged cells: " + ", ".join(f"{_flag(k, lang)} {n(v)}" for k, v in flags.items()) + "."
     return s
 
 
@@ -452,10 +491,10 @@ def narrative_summary(ds, report_id: str, lang: str = "zh") -> str:
         key = "label_zh" if lang == "zh" else "label_en"
         out.append(P["rest"].format(rest=P["sep"].join(
             P["measure"].format(name=measures()[m][key].removesuffix("数"), value=value(v, a),
-                                unit=(u if lang == "zh" else "") if isinstance(u, str) else "")
+                                unit=esc(u if lang == "zh" else "") if isinstance(u, str) else "")
             for m, v, a, u in zip(rest["measure"].astype(str), rest["value"], rest["is_approximate"], rest["unit"],
                                   strict=True))))
-    return esc(" ".join(out) if lang != "zh" else "".join(out))
+    return " ".join(out) if lang != "zh" else "".join(out)  # phrases from NARRATIVE; the report's text escaped
 
 
 def narrative_coverage(ds, agency_ids: list[str], lang: str = "zh") -> str:
@@ -474,11 +513,11 @@ def narrative_coverage(ds, agency_ids: list[str], lang: str = "zh") -> str:
         groups[kind].setdefault(str(row["agency"]), []).append(str(int(row["year"])) if pd.notna(row["year"]) else "?")
 
     def listing(d: dict[str, list[str]]) -> str:
-        return P["sep"].join(P["years"].format(agency=a, years=P["year_sep"].join(y)) for a, y in d.items())
+        return P["sep"].join(P["years"].format(agency=esc(a), years=P["year_sep"].join(y)) for a, y in d.items())
 
     out = [P["coverage"].format(has=listing(groups["has"])) if groups["has"] else P["coverage_none"]]
     if groups["missing"]:
         out.append(P["missing"].format(years=listing(groups["missing"])))
     if groups["no_text"]:
         out.append(P["no_text"].format(years=listing(groups["no_text"])))
-    return esc(" ".join(out) if lang != "zh" else "".join(out))
+    return " ".join(out) if lang != "zh" else "".join(out)

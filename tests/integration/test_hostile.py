@@ -224,7 +224,7 @@ def test_png_bomb_refused_before_decoding(tmp_path):
     assert f.stat().st_size < 2_000_000
     p, peak = cli_rss(tmp_path, "parse", str(f))
     assert_one_line_error(p, f, "image too large (30000 × 30000 px)")
-    assert peak < 400, peak  # MB: the image was never decoded (it would take 900 MB as grey, 2.7 GB as RGB)
+    assert peak < 600, peak  # MB: never decoded (900 MB as grey, 2.7 GB as RGB); ~130 MB alone, more on a busy machine
 
 
 def test_pdf_of_500_image_pages(tmp_path):

@@ -63,11 +63,13 @@ def test_notebook_runs_and_renders(name, dataset, tmp_path):
     outs = _outputs(tmp_path / f"{name}.ipynb")
     assert not [o for o in outs if o["output_type"] == "error"]
     stderr = "".join(o.get("text", "") for o in outs if o.get("name") == "stderr")
-    assert "missing from font" not in stderr and "Glyph" not in stderr, stderr
-    assert sum("image/png" in o.get("data", {}) for o in outs) >= 2
+    assert not stderr.strip(), stderr  # no warning (a missing glyph would say "missing from font")
+    html_out = "".join("".join(o["data"]["text/html"]) for o in outs if "text/html" in o.get("data", {}))
+    assert html_out.count('<figure class="chart"><svg') >= 2
     page = html_path.read_text(encoding="utf-8")
-    assert "data:image/png;base64" in page
-    assert "import xxgk" not in page  # code hidden
+    assert page.count("<svg") >= 2 and "data:image/png" not in page  # charts as inline SVG
+    assert "import xxgk" not in page and "display(" not in page  # code hidden
+    assert "<h2" in page and 'class="top"' in page and "<style>" in page
 
 
 def test_agency_year_summary_numbers_match_gold(dataset, tmp_path):
@@ -75,14 +77,15 @@ def test_agency_year_summary_numbers_match_gold(dataset, tmp_path):
     if not gold:
         pytest.skip("../shared/corpus is not present")
     g = gold[0]["table3"]
-    run(Job("agency_year", {**JOBS["agency_year"], "data": str(dataset)}, "ay", "ay"), tmp_path)
-    md = next(o["data"]["text/markdown"] for o in _outputs(tmp_path / "ay.ipynb") if "text/markdown" in o.get("data", {}))
-    md = md if isinstance(md, str) else "".join(md)
-    assert f"本年新收政府信息公开申请 **{g['new_received.total']} 件**" in md
-    assert f"自然人 {g['new_received.natural_person']} 件" in md
-    assert f"共办理 **{g['total_processed.total']} 件**" in md
-    assert f"予以公开 {g['granted.total']} 件" in md and f"部分公开 {g['partially_granted.total']} 件" in md
-    assert f"结转下年度 {g['carried_forward.total']} 件" in md
+    page = run(Job("agency_year", {**JOBS["agency_year"], "data": str(dataset)}, "ay", "ay"), tmp_path)
+    md = page.read_text(encoding="utf-8")
+    n = lambda k: f"{g[k]:,}"  # noqa: E731
+    assert f"本年新收政府信息公开申请 <strong>{n('new_received.total')} 件</strong>" in md
+    assert f"自然人 {n('new_received.natural_person')} 件" in md
+    assert f"共办理 <strong>{n('total_processed.total')} 件</strong>" in md
+    assert f"予以公开 {n('granted.total')} 件" in md and f"部分公开 {n('partially_granted.total')} 件" in md
+    assert f"结转下年度 {n('carried_forward.total')} 件" in md
+    assert f'<div class="v">{n("new_received.total")}<span class="u">件</span></div>' in md  # headline figure
 
 
 def test_charts_have_no_missing_glyphs(dataset):
@@ -97,10 +100,13 @@ def test_charts_have_no_missing_glyphs(dataset):
             plots.correction_rates_by_year(ds, aid), plots.failed_rules(q["per_rule"]),
             plots.flagged_cells(q["flags"]),
             plots.trend_lines(ds, "new_received", "zh", "本年新收申请")]
+    figs = [f for f in figs if f is not None]
+    assert len(figs) >= 8
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for boxes
         for fig in figs:
             fig.savefig(io.BytesIO(), format="png")
+            plots.to_svg(fig)
     assert plots.setup() == "Noto Sans CJK SC"
 
 
@@ -110,7 +116,7 @@ def test_unknown_agency_fails_fast_with_nearest_names(dataset, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert "平潭综合实验区" in p.stderr and "nearest" in p.stderr
-    assert not list(tmp_path.rglob("*.ipynb"))  # no kernel was started
+    assert not list(tmp_path.rglob("*"))  # nothing rendered: no kernel was started
     p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "agency_year", "--agency", "平潭综合实验区",
                         "--year", "2011", "--data", str(dataset), "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=60)
@@ -130,7 +136,10 @@ def test_report_text_is_escaped(tmp_path):
     build([raw], tmp_path / "out", workers=1, progress=False)
     ds = xxgk.load(tmp_path / "out")
     text = summaries.agency_year(ds, ds.reports["agency"].iloc[0], 2023)
-    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "<script>" not in text
+    from xxgk.pages import prose
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;区人民政府" in prose(text)
     from xxgk.render import write_index
 
     jobs = [Job("agency_year", {}, "agency_year/x", "x", {"agency": ds.reports["agency"].iloc[0],
