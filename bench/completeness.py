@@ -55,7 +55,7 @@ def main() -> None:
     import pandas as pd
 
     import xxgk
-    from xxgk.build import build
+    from xxgk.builder import build
 
     tmp = Path(tempfile.mkdtemp(prefix="xxgk-completeness-"))
     try:

@@ -151,7 +151,7 @@ def main() -> None:
     os.unlink(fifo)  # a FIFO is refused by type in a build too (see tests/faults), but here it would only add noise
     for g in GOOD:
         shutil.copy(RAW / g, src / g)
-    from xxgk.build import build
+    from xxgk.builder import build
 
     t0 = time.perf_counter()
     res = build([src], work / "out", workers=2, progress=False)

@@ -21,7 +21,7 @@ from pathlib import Path
 import xxgk
 from make_corpus import make_corpus
 from xxgk import dataset
-from xxgk.build import build
+from xxgk.builder import build
 
 ROOT = Path(__file__).resolve().parents[1]
 

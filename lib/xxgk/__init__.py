@@ -63,7 +63,7 @@ def sql(query: str, path: str | Path | None = None):
 
 
 def build(paths=None, out=None, **kwargs):
-    """Build the dataset from report files (see :func:`xxgk.build.build`)."""
-    from .build import build as _build
+    """Build the dataset from report files (see :func:`xxgk.builder.build`)."""
+    from .builder import build as _build
 
     return _build(paths, out, **kwargs)

@@ -121,7 +121,7 @@ def _main(argv: list[str] | None) -> int:
                    help=f"give up on a file after this many seconds (default {LIMITS.file_timeout_s:g}; 0: no limit)")
     b.add_argument("--memory-cap", dest="worker_memory", type=int, default=None, metavar="MiB",
                    help=f"address space each worker may use (default {LIMITS.worker_memory_mb}; 0: no cap)")
-    b.set_defaults(func=_lazy("build", "_cli_build"))
+    b.set_defaults(func=_lazy("builder", "_cli_build"))
 
     q = sub.add_parser("sql", help="run DuckDB SQL over the dataset (read only)")
     q.add_argument("query", help="the query; tables: reports, applications, active_disclosure, review_litigation, "
@@ -144,7 +144,7 @@ def _main(argv: list[str] | None) -> int:
 
     d = sub.add_parser("dictionary", help="write the data dictionary (markdown) from the metadata")
     d.add_argument("--out", default="docs/data-dictionary.md", help="where (default docs/data-dictionary.md)")
-    d.set_defaults(func=_lazy("build", "_cli_dictionary"))
+    d.set_defaults(func=_lazy("builder", "_cli_dictionary"))
 
     r = sub.add_parser("report", help="render the notebooks to a site of HTML pages (only pages whose inputs changed)")
     r.add_argument("notebook", nargs="?", choices=("agency_year", "trends", "compare_agencies", "data_quality"),

@@ -1,6 +1,6 @@
 """Load the built dataset: pandas frames with ordered codes, labels, derived tables; DuckDB SQL.
 
-``load()`` reads the Parquet tables written by :mod:`xxgk.build` (filters on agency and year are
+``load()`` reads the Parquet tables written by :mod:`xxgk.builder` (filters on agency and year are
 pushed down to Parquet, so a large dataset is not read whole), returns a :class:`Dataset` whose
 attributes are DataFrames, and computes the derived tables users ask for (outcome shares, applicant
 mix, review/litigation correction rates, year-over-year changes) from the stored ones.
@@ -173,6 +173,17 @@ class Dataset:
             if col in out:
                 out[f"{col}_label"] = out[col].astype("object").map(lambda c, k=kind: labels.get((k, c), c))
         return out
+
+    def headers(self, table: str, lang: str = "zh") -> dict[str, str]:
+        """Column name → Chinese label of a table's columns, for ``df.rename(columns=ds.headers(table))``."""
+        return md.TABLES[table].headers(lang)
+
+    def export(self, out, fmt: str = "csv", lang: str = "zh") -> list:
+        """Write this dataset's tables to the folder ``out`` as ``csv`` (UTF-8 with a BOM), ``xlsx`` (one sheet
+        per table) or ``parquet``; see :func:`xxgk.export.export_dataset`. Returns the paths written."""
+        from .export import export_dataset
+
+        return export_dataset(self, out, fmt, lang)
 
     def tidy(self, lang: str = "zh") -> pd.DataFrame:
         """Every cell of the three tables in one long frame, with agency, level, region, year, template and
@@ -358,12 +369,78 @@ class Dataset:
 
     # -- convenience ---------------------------------------------------------------------
     def report_of(self, agency: str, year: int) -> pd.Series:
-        """The reports row of an agency (canonical name or agency_id) and year."""
-        r = self.reports
-        hit = r[((r["agency"] == agency) | (r["agency_id"] == agency)) & (r["year"] == year)]
-        if hit.empty:
-            raise KeyError(f"no report for {agency} {year}")
-        return hit.iloc[0]
+        """The reports row of an agency (canonical name, as printed, or agency_id) and year: the canonical
+        report when the year has several files."""
+        return report_row(self, agency, year)
+
+    def report_id(self, report: str, year: int | None = None) -> str:
+        """The report_id of ``report`` (a report_id, or an agency with ``year``); see :func:`report_id`."""
+        return report_id(self, report, year)
+
+    def agency_id(self, agency: str) -> str:
+        """The agency_id of an agency given by canonical name, as printed, or agency_id."""
+        return agency_id(self, agency)
+
+
+class UnknownSelection(LookupError, ValueError):
+    """An agency, year or report that the dataset does not have; the message names the nearest known ones."""
+
+
+def agency_reports(ds, agency: str) -> pd.DataFrame:
+    """The reports rows of an agency given by canonical name, agency_id or the name its report printed."""
+    r = ds.reports
+    cols = [c for c in ("agency", "agency_id", "agency_parsed") if c in r.columns]
+    hit = r[r[cols].isin([agency]).any(axis=1)]
+    if hit.empty:
+        names = sorted(set(r["agency"].dropna().astype(str)))
+        raise UnknownSelection(f"unknown agency '{agency}'; {nearest_names(str(agency), names)}")
+    return hit
+
+
+def _canonical(rows: pd.DataFrame) -> pd.DataFrame:
+    if "is_canonical" in rows.columns:
+        keep = rows["is_canonical"].astype("boolean").fillna(True).astype(bool)
+        if keep.any():
+            return rows[keep]
+    return rows
+
+
+def report_row(ds, agency: str, year: int) -> pd.Series:
+    """The reports row of an agency and year (the canonical one), or UnknownSelection naming its years."""
+    hit = agency_reports(ds, agency)
+    row = _canonical(hit[hit["year"] == year])
+    if row.empty:
+        years = _years_text(sorted(int(y) for y in set(hit["year"].dropna())))
+        raise UnknownSelection(f"no {year} report for '{agency}'; years known: {years}")
+    return row.iloc[0]
+
+
+def report_id(ds, report: str, year: int | None = None) -> str:
+    """A report named the way a reader names it.
+
+    Args:
+        ds: a :class:`Dataset` (anything with a ``reports`` table).
+        report: a report_id, or an agency (canonical name, as printed, or agency_id).
+        year: the report year, needed for an agency that has reports for several years.
+
+    Raises:
+        UnknownSelection: no such report or agency, or an agency with several years and no ``year``.
+    """
+    r = ds.reports
+    if year is None and report in set(r["report_id"]):
+        return str(report)
+    if year is not None:
+        return str(report_row(ds, report, int(year))["report_id"])
+    hit = _canonical(agency_reports(ds, report))
+    years = sorted(int(y) for y in set(hit["year"].dropna()))
+    if len(years) != 1:
+        raise UnknownSelection(f"'{report}' has reports for {_years_text(years)}: give the year (year=…)")
+    return str(hit["report_id"].iloc[0])
+
+
+def agency_id(ds, agency: str) -> str:
+    """The agency_id of an agency given by canonical name, as printed, or agency_id."""
+    return str(agency_reports(ds, agency)["agency_id"].iloc[0])
 
 
 def _filter(table: str, agency, year, report_ids, copies: bool = True):
@@ -588,6 +665,9 @@ def _con(path: str | Path | None):
         f = p / f"{name}.parquet"
         if f.exists():
             con.execute(f"create view {name} as select * from read_parquet('{f.resolve().as_posix()}')")
+    cols = {r[0] for r in con.execute("describe reports").fetchall()}
+    keep = "where coalesce(is_canonical, true)" if "is_canonical" in cols else ""
+    con.execute(f"create view canonical_reports as select * from reports {keep}")  # one per agency and year
     return con
 
 
@@ -597,11 +677,13 @@ _GROUP_SQL = ", ".join(
 
 
 def comparison(year: int, path: str | Path | None = None, level: str | None = None,
-               region: str | None = None) -> pd.DataFrame:
+               region: str | None = None, copies: bool = False) -> pd.DataFrame:
     """One row per report of a year: applications, outcome counts and shares, disclosure rate, reviews
     and lawsuits per 100 applications. Computed by DuckDB over the Parquet files (no full load), with
-    the same rules as :attr:`Dataset.outcome_shares` (a blank 总计 falls back to the six columns)."""
+    the same rules as :attr:`Dataset.outcome_shares` (a blank 总计 falls back to the six columns). One
+    report per agency (the canonical one) unless ``copies``."""
     con = _con(path)
+    source = "reports" if copies else "canonical_reports"
     where = ["year = ?"]
     args: list = [year]
     if level:
@@ -611,7 +693,7 @@ def comparison(year: int, path: str | Path | None = None, level: str | None = No
         where.append("contains(coalesce(region, ''), ?)")
         args.append(region)
     q = f"""
-    with r as (select report_id, agency, level, region, year from reports where {' and '.join(where)}),
+    with r as (select report_id, agency, level, region, year from {source} where {' and '.join(where)}),
     a3 as (select a.* from applications a join r using (report_id)),
     totals as ({totals_sql("a3")}),
     cells as (
@@ -659,14 +741,14 @@ def comparison(year: int, path: str | Path | None = None, level: str | None = No
     return df
 
 
-def quality(path: str | Path | None = None, year: int | None = None) -> dict[str, pd.DataFrame]:
+def quality(path: str | Path | None = None, year: int | None = None, copies: bool = False) -> dict[str, pd.DataFrame]:
     """Data-quality aggregates by DuckDB: reports (complete, failing) and errors counted, reports
     failing each rule, flagged cells (and reports with them) per table, templates and formats, and the
-    reports with failures (first 500)."""
+    reports with failures (first 500). The canonical report of each agency and year unless ``copies``."""
     con = _con(path)
     cond = "where year = ?" if year else ""
     args = [year] if year else []
-    r = f"(select * from reports {cond})"
+    r = f"(select * from {'reports' if copies else 'canonical_reports'} {cond})"
     try:
         out = {
             "totals": con.execute(f"select count(*) as reports, (select count(*) from errors) as errors, "

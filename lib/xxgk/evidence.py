@@ -259,7 +259,7 @@ def has_open_rows(report) -> bool:
     return any(r.is_open for r in report.open_rows.values())
 
 
-# --- across reports (xxgk.build) ----------------------------------------------------------------
+# --- across reports (xxgk.builder) --------------------------------------------------------------
 
 RELATION_ROWS = {"2021": ("regulations", "normative_documents"),  # documents in force carry over
                  "2019": ("licensing", "other_admin_services", "punishment", "coercion", "fees")}  # item counts

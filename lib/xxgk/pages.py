@@ -5,7 +5,7 @@ Everything here returns :class:`Html` (a ``str`` that Jupyter shows as HTML). Te
 reports or sources.csv (agency names, titles, printed cells, sentences, URLs) is HTML-escaped here and
 never passed through Markdown, so a title like ``[点击](javascript:…)`` stays text. UI text comes in
 Chinese or English from ``metadata/page_text.csv``; code labels from ``codes.csv``; flag badges from
-:data:`xxgk.metadata.FLAGS` (a new flag gets a badge without a code change).
+``metadata/flags.csv`` (a new flag gets a badge without a code change).
 
 Numbers are formatted for reading whatever their dtype (Int64 with ``<NA>``, Float64, float with
 NaN): whole numbers with thousands separators, percentages with one decimal, "—" for no value, and
@@ -31,8 +31,7 @@ from .site import Site, canonical, href
 
 UNKNOWN = ("ambiguous", "invalid")
 QUIET = ("blank", "na", "missing")  # flags that only say how a cell was printed; not listed as flagged
-TONES = {"recovered": "info", "ambiguous": "warn", "invalid": "bad", "note": "plain", "unit_unknown": "warn",
-         "missing": "mute", "blank": "mute", "na": "mute"}
+TONES = md.FLAG_TONES  # a flag's badge colour (metadata/flags.csv)
 
 
 class Html(str):
@@ -229,15 +228,15 @@ def prose(markdown: str) -> Html:
 
 
 def flag_label(flag: str, lang: str = "zh") -> str:
-    """The short name of a flag in the page's language (the code itself for a flag without one)."""
-    key = f"flag.{flag}"
-    return str(T(key, lang)) if has_text(key) else str(flag)
+    """The short name of a flag in the page's language (metadata/flags.csv; the code for an unknown flag)."""
+    names = md.FLAG_LABELS.get(flag)
+    return names[0 if lang == "zh" else 1] if names else str(flag)
 
 
 def flag_help(flag: str, lang: str = "zh") -> str:
-    """What a flag means: from page_text.csv, else the description in metadata.FLAGS."""
-    key = f"flag.{flag}.help"
-    return str(T(key, lang)) if has_text(key) else md.FLAGS.get(flag, "")
+    """What a flag means, in one line (metadata/flags.csv), else its description in metadata.FLAGS."""
+    text = md.FLAG_HELP.get(flag)
+    return text[0 if lang == "zh" else 1] if text else md.FLAGS.get(flag, "")
 
 
 def flag_labels(lang: str = "zh") -> dict[str, str]:

@@ -11,6 +11,9 @@ sentence (:func:`xxgk.pages.chart`). Values recovered from run-together digits a
 mark still means something: when every value of a chart is recovered one note says so; when only
 some are, those bars are hatched; a value that could not be determined gets a "?", never a bar.
 
+Functions for one report take it as a report_id or as an agency with ``year=`` (``outcomes(ds, "平潭综合实验区",
+year=2023)``); functions for one agency take its canonical name, the name its report printed, or its id.
+
 Figures are laid out by :class:`HouseFigure` (margins from the measured width of the tick labels and
 titles, without the extra drawing passes of constrained layout) and embedded in pages as SVG with
 the text kept as text (:func:`to_svg`): a third of the size of a PNG and sharp at any zoom.
@@ -36,7 +39,7 @@ from . import metadata as md
 PALETTE = ["#2f5d8a", "#d98c3f", "#6a9f58", "#b5534b", "#8a6bb0", "#7f7f7f", "#c9a227", "#4bb5b5"]
 OUTCOME_COLORS = {"granted": "#2f5d8a", "partially_granted": "#6f9fd0", "denied": "#b5534b", "unable": "#d98c3f",
                   "not_processed": "#8a6bb0", "other": "#9a9a9a"}
-FONT_STACK = ("-apple-system, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', "
+FONT_STACK = ("'xxgk CJK', -apple-system, 'PingFang SC', 'Hiragino Sans GB', 'Microsoft YaHei', 'Noto Sans CJK SC', "
               "'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Helvetica Neue', Arial, sans-serif")
 TEXT = {
     "outcome.granted": ("予以公开", "disclosed in full"), "outcome.partially_granted": ("部分公开", "disclosed in part"),
@@ -382,6 +385,20 @@ def _floats(values) -> np.ndarray:
     return pd.to_numeric(s.astype("object").where(s.notna(), np.nan), errors="coerce").to_numpy(dtype=float)
 
 
+def _report_id(ds, report: str, year: int | None) -> str:
+    """A report given as report_id, or as an agency (name, as printed, or id) and year."""
+    from .dataset import report_id
+
+    return report_id(ds, report, year)
+
+
+def _agency_id(ds, agency: str) -> str:
+    """An agency given by canonical name, as printed, or agency_id."""
+    from .dataset import agency_id
+
+    return agency_id(ds, agency)
+
+
 def _cells(df: pd.DataFrame, report_id: str) -> pd.DataFrame:
     return df[df["report_id"] == report_id]
 
@@ -450,8 +467,9 @@ def _height(n: int, base: float = 1.3, per: float = 0.3) -> float:
 
 # --- one agency, one year ------------------------------------------------------------------
 
-def publication_volumes(ds, report_id: str, lang: str = "zh") -> Figure | None:
+def publication_volumes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """Table 2 counts as horizontal bars (the non-zero ones), fees in the title; None when all are 0."""
+    report_id = _report_id(ds, report, year)
     rep = ds.reports.set_index("report_id").loc[report_id]
     df = _cells(ds.active_disclosure, report_id)
     counts = df[~df["measure"].isin(["amount_10k_yuan", "procurement_amount"]) & df["item"].notna()]
@@ -475,8 +493,9 @@ def publication_volumes(ds, report_id: str, lang: str = "zh") -> Figure | None:
     return fig
 
 
-def applications_by_applicant(ds, report_id: str, lang: str = "zh") -> Figure | None:
+def applications_by_applicant(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """New applications by applicant type; None when the report has no new application."""
+    report_id = _report_id(ds, report, year)
     rep = ds.reports.set_index("report_id").loc[report_id]
     a = _cells(ds.applications, report_id)
     new = a[(a["row"] == "new_received") & (a["applicant"] != "total")]
@@ -521,8 +540,9 @@ def _group_values(ds, report_id: str) -> tuple[list[float], list[str], float]:
     return vals, flags, total
 
 
-def outcomes(ds, report_id: str, lang: str = "zh") -> Figure | NoChart | None:
+def outcomes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | NoChart | None:
     """What happened to the applications handled: the six outcome groups, with their share of the total."""
+    report_id = _report_id(ds, report, year)
     rep = ds.reports.set_index("report_id").loc[report_id]
     vals, flags, total = _group_values(ds, report_id)
     if np.nansum(vals) == 0 and not any(f in _UNKNOWN for f in flags):
@@ -553,8 +573,9 @@ def outcomes(ds, report_id: str, lang: str = "zh") -> Figure | NoChart | None:
     return fig
 
 
-def reasons(ds, report_id: str, lang: str = "zh") -> Figure | None:
+def reasons(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """The reasons within refused, unable and not processed (总计 column, the non-zero ones)."""
+    report_id = _report_id(ds, report, year)
     rep = ds.reports.set_index("report_id").loc[report_id]
     a = _cells(ds.applications, report_id)
     tot = a[a["applicant"] == "total"].set_index("row")
@@ -580,8 +601,9 @@ def reasons(ds, report_id: str, lang: str = "zh") -> Figure | None:
     return fig
 
 
-def review_litigation(ds, report_id: str, lang: str = "zh") -> Figure | None:
+def review_litigation(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """Reviews and lawsuits by result (Table 4) as grouped bars; None when there were none."""
+    report_id = _report_id(ds, report, year)
     rep = ds.reports.set_index("report_id").loc[report_id]
     r = _cells(ds.review_litigation, report_id)
     r = r[r["flag"].astype("object") != "missing"]
@@ -660,9 +682,10 @@ def trend_lines(ds, measure: str, lang: str = "zh", title: str | None = None) ->
     return fig
 
 
-def outcome_shares_by_year(ds, agency_id: str, lang: str = "zh") -> Figure | None:
+def outcome_shares_by_year(ds, agency: str, lang: str = "zh") -> Figure | None:
     """Stacked outcome shares (% of applications handled) per year for one agency; None when no year
     handled an application."""
+    agency_id = _agency_id(ds, agency)
     from .dataset import OUTCOME_GROUPS
 
     o = ds.outcome_shares.merge(ds.reports[["report_id", "agency_id"]], on="report_id")
@@ -693,8 +716,9 @@ def outcome_shares_by_year(ds, agency_id: str, lang: str = "zh") -> Figure | Non
     return fig
 
 
-def reasons_by_year(ds, agency_id: str, lang: str = "zh") -> Figure | None:
+def reasons_by_year(ds, agency: str, lang: str = "zh") -> Figure | None:
     """Refusal, unable and not-processed reasons per year for one agency (总计 column); None when none."""
+    agency_id = _agency_id(ds, agency)
     a = ds.applications.merge(ds.reports[["report_id", "agency_id", "year"]], on="report_id")
     a = a[(a["agency_id"] == agency_id) & (a["applicant"] == "total")
           & a["row"].astype(str).str.match(r"^(denied_|unable_|rejected_)")].copy()
@@ -721,9 +745,10 @@ def reasons_by_year(ds, agency_id: str, lang: str = "zh") -> Figure | None:
     return fig
 
 
-def correction_rates_by_year(ds, agency_id: str, lang: str = "zh") -> Figure | None:
+def correction_rates_by_year(ds, agency: str, lang: str = "zh") -> Figure | None:
     """Reviews and lawsuits per year (bars) and their correction rates (points, where a case was
     concluded); None when the agency had none in any year."""
+    agency_id = _agency_id(ds, agency)
     r = ds.review_litigation_rates
     r = r[(r["report_id"].isin(ds.reports[ds.reports["agency_id"] == agency_id]["report_id"]))
           & r["proceeding"].isin(["review", "litigation"])]
@@ -788,7 +813,10 @@ def ranked_bars(df: pd.DataFrame, value: str, name: str = "agency", top_n: int =
     if len(d) == 1:  # one bar is a sentence, not a ranking
         v = float(d[value].iloc[0])
         shown_v = f"{v:.1f}%" if unit == "%" else (fmt.format(v) if fmt == "{:,.0f}" else tidy(round(v, 1)))
-        return NoChart("rank_one", name=str(d[name].iloc[0]), value=shown_v, n=zeros)
+        if unit and unit != "%" and fmt != "{:,.0f}":  # a rate with its unit ("2.5 件/百件")
+            shown_v = f"{shown_v} {unit}"
+        return NoChart("rank_one_titled" if title else "rank_one", title=title, name=str(d[name].iloc[0]),
+                       value=shown_v, n=zeros)
     shown = d.head(top_n)
     fig, ax = _figure(8, _height(len(shown), 1.3, 0.27))
     y = np.arange(len(shown))[::-1]
@@ -946,12 +974,13 @@ def _stated(value: float, approx: bool, lang: str) -> str:
     return ("约" if lang == "zh" else "≈") * bool(approx) + f"{value:,.0f}"
 
 
-def narrative_volumes(ds, report_id: str, lang: str = "zh") -> Figure | None:
+def narrative_volumes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """What the report's prose says was published and done: items published per channel (the stated
     total, then its breakdown by category) and the other measures stated, one bar per figure.
 
     Returns None when the prose states no figure (summaries.narrative_summary says so in a sentence).
     """
+    report_id = _report_id(ds, report, year)
     from .figures import ITEMS, measures, published_by_channel
 
     rep = ds.reports.set_index("report_id").loc[report_id]
@@ -1021,13 +1050,14 @@ def _channel_key(df: pd.DataFrame) -> pd.Series:
     return df["channel"].map(lambda ch: ch if isinstance(ch, str) else "-")
 
 
-def narrative_trend(ds, agency_ids: list[str], lang: str = "zh") -> Figure | None:
+def narrative_trend(ds, agencies: list[str], lang: str = "zh") -> Figure | None:
     """Items published as stated in the text, across years, for each agency: the stated total per
     channel (left) and the categories of the largest total (right, the six largest, the rest as 其他).
 
     Returns None when none of the agencies' reports states items published
     (summaries.narrative_coverage says so in a sentence).
     """
+    agency_ids = [_agency_id(ds, a) for a in agencies]
     from .figures import published_by_channel
 
     r = ds.reports[ds.reports["agency_id"].isin(agency_ids)][["report_id", "agency_id", "agency", "year"]]

@@ -280,10 +280,11 @@ def render_page(job: Job, out: Path, kernel=None, exp=None, timeout: int = 600, 
                              engine_name="xxgk", kernel_name="python3", progress_bar=False, log_output=False,
                              execution_timeout=timeout, cwd=str(notebooks_dir()),
                              warm_kernel=kernel or engine.default_kernel())
+    from . import webfont
     from .pages import defang_page
 
     body, _ = (exp or exporter()).from_notebook_node(nb, resources=_resources(job))
-    write_atomic(target, defang_page(body))
+    write_atomic(target, webfont.embed(defang_page(body)))
     if keep_notebook:
         import nbformat
 
@@ -471,7 +472,7 @@ def write_index(jobs: list[Job], out: Path, failed: set[str], lang: str = "zh") 
     comparison pages by year; the data-quality page."""
     import jinja2
 
-    from . import __version__
+    from . import __version__, webfont
     from .pages import _texts, defang_page
 
     def tx(key, **kw):
@@ -554,7 +555,7 @@ def write_index(jobs: list[Job], out: Path, failed: set[str], lang: str = "zh") 
         years=[{"year": y, "href": compare.get(y), "n": years[y]} for y in sorted(years)], quality=quality,
         tx=tx)
     p = safe_path(out, me)
-    write_atomic(p, defang_page(html_text))
+    write_atomic(p, webfont.embed(defang_page(html_text)))
     return p
 
 
@@ -644,9 +645,16 @@ def _select(ds, args, jobs: list[Job]) -> list[Job]:
     """The jobs a subset command asks for: one notebook with its parameters, or a year / agencies."""
     import copy
 
+    from .dataset import _years_text
     from .summaries import UnknownSelection, resolve_agency, resolve_report
 
     ids = list(dict.fromkeys(resolve_agency(ds, a)["agency_id"].iloc[0] for a in (args.agency or [])))
+    if args.year is not None:  # a year without a report renders nothing: say which years there are
+        reps = ds.reports[ds.reports["agency_id"].isin(ids)] if ids else ds.reports
+        known = sorted({int(y) for y in reps["year"].dropna()})
+        if args.year not in known:
+            who = f" of {', '.join(args.agency)}" if args.agency else ""
+            raise UnknownSelection(f"no report{who} for {args.year}; years known: {_years_text(known)}")
     nb = args.notebook
     if nb == "agency_year":
         if not args.agency or args.year is None:
@@ -656,10 +664,8 @@ def _select(ds, args, jobs: list[Job]) -> list[Job]:
         if not args.agency:
             raise UnknownSelection("trends needs --agency (one or more)")
         return _trends_jobs(ds, args, jobs, ids)
-    elif nb == "compare_agencies":
-        known = sorted({int(y) for y in ds.reports["year"].dropna()})
-        if args.year not in known:
-            raise UnknownSelection(f"no reports for year {args.year}; years known: {', '.join(map(str, known))}")
+    elif nb == "compare_agencies" and args.year is None:
+        raise UnknownSelection("compare_agencies needs --year")
     elif nb == "data_quality":
         out = [j for j in jobs if j.notebook == "data_quality"]
         if args.year:  # a year's quality page is a page of its own, next to the all-years one

@@ -14,14 +14,18 @@ import numpy as np
 import pandas as pd
 
 from . import metadata as md
-from .dataset import OUTCOME_GROUPS
+from .dataset import OUTCOME_GROUPS, UnknownSelection, agency_reports, report_row  # noqa: F401 (re-exported)
+from .dataset import agency_id as agency_id_of
+from .dataset import report_id as report_id_of
 
 _GROUP_ZH = {"granted": "予以公开", "partially_granted": "部分公开", "denied": "不予公开", "unable": "无法提供",
              "not_processed": "不予处理", "other": "其他处理"}
 _GROUP_EN = {"granted": "disclosed in full", "partially_granted": "disclosed in part", "denied": "refused",
              "unable": "unable to provide", "not_processed": "not processed", "other": "other handling"}
+
+
 def _flag(flag: str, lang: str) -> str:
-    """A flag's short name (metadata/page_text.csv), its code when it has none."""
+    """A flag's short name (metadata/flags.csv), its code when it has none."""
     from .pages import flag_label
 
     return flag_label(str(flag), lang)
@@ -55,32 +59,14 @@ def pct(part, whole) -> str:
         return "—"
 
 
-class UnknownSelection(ValueError):
-    """An agency or year that the dataset does not have; the message lists the nearest known ones."""
-
-
 def resolve_agency(ds, agency: str) -> pd.DataFrame:
     """The reports rows of an agency given by canonical name, agency_id or printed name."""
-    r = ds.reports
-    hit = r[(r["agency"] == agency) | (r["agency_id"] == agency) | (r["agency_parsed"] == agency)]
-    if hit.empty:
-        names = sorted(set(r["agency"].dropna().astype(str)))
-        from .dataset import nearest_names
-
-        raise UnknownSelection(f"unknown agency '{agency}'; {nearest_names(agency, names)}")
-    return hit
+    return agency_reports(ds, agency)
 
 
 def resolve_report(ds, agency: str, year: int) -> pd.Series:
-    """The reports row of an agency and year, or UnknownSelection naming the years it has."""
-    hit = resolve_agency(ds, agency)
-    row = hit[hit["year"] == year]
-    if "is_canonical" in row.columns and row["is_canonical"].fillna(False).astype(bool).any():
-        row = row[row["is_canonical"].fillna(False).astype(bool)]
-    if row.empty:
-        years = ", ".join(str(y) for y in sorted(hit["year"].dropna().astype(int)))
-        raise UnknownSelection(f"no {year} report for '{agency}'; years known: {years}")
-    return row.iloc[0]
+    """The reports row of an agency and year (the canonical one), or UnknownSelection naming its years."""
+    return report_row(ds, agency, year)
 
 
 def _cell(df: pd.DataFrame, rid: str, **keys):
@@ -355,8 +341,9 @@ def failed_checks_table(ds, report_ids=None) -> pd.DataFrame:
     return out[["agency", "year", "rule", "scope", "expected", "actual", "is_warning", "note"]].reset_index(drop=True)
 
 
-def flagged_cells_table(ds, report_id: str) -> pd.DataFrame:
+def flagged_cells_table(ds, report: str, *, year: int | None = None) -> pd.DataFrame:
     """Every flagged (recovered, ambiguous, note, invalid, unit_unknown) cell of a report."""
+    report_id = report_id_of(ds, report, year)
     rows = []
     for table, k1, k2 in (("active_disclosure", "item", "measure"), ("applications", "row", "applicant"),
                           ("review_litigation", "proceeding", "outcome")):
@@ -371,8 +358,9 @@ def flagged_cells_table(ds, report_id: str) -> pd.DataFrame:
 
 
 
-def yoy_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
+def yoy_table(ds, report: str, lang: str = "zh", *, year: int | None = None) -> pd.DataFrame:
     """The year-over-year rows of one report, with readable measure names."""
+    report_id = report_id_of(ds, report, year)
     rep = ds.reports.set_index("report_id").loc[report_id]
     y = ds.year_over_year
     y = y[(y["agency_id"] == rep["agency_id"]) & (y["year"] == rep["year"])].copy()
@@ -411,8 +399,9 @@ def cross_year_checks(ds) -> pd.DataFrame:
 
 
 
-def narrative_table(ds, report_id: str, lang: str = "zh") -> pd.DataFrame:
+def narrative_table(ds, report: str, lang: str = "zh", *, year: int | None = None) -> pd.DataFrame:
     """The figures stated in a report's prose, with the sentence each came from."""
+    report_id = report_id_of(ds, report, year)
     from .figures import measures
 
     f = ds.narrative_figures[ds.narrative_figures["report_id"] == report_id].copy()
@@ -454,10 +443,11 @@ def _report_has_prose(ds, report_ids) -> dict[str, bool]:
     return {rid: has_prose(texts.get(rid, [])) for rid in report_ids}
 
 
-def narrative_summary(ds, report_id: str, lang: str = "zh") -> str:
+def narrative_summary(ds, report: str, lang: str = "zh", *, year: int | None = None) -> str:
     """One or two sentences on what the report's text states: items published per channel (and whether a
     breakdown by category is given) and the other figures — or that it states none, or that the dataset
     does not hold the report's text."""
+    report_id = report_id_of(ds, report, year)
     from .figures import ITEMS, measures, published_by_channel
     from .plots import CHANNEL_ORDER, _channel_name
 
@@ -497,9 +487,10 @@ def narrative_summary(ds, report_id: str, lang: str = "zh") -> str:
     return " ".join(out) if lang != "zh" else "".join(out)  # phrases from NARRATIVE; the report's text escaped
 
 
-def narrative_coverage(ds, agency_ids: list[str], lang: str = "zh") -> str:
+def narrative_coverage(ds, agencies: list[str], lang: str = "zh") -> str:
     """For the trends page: which years' reports state the items published in their text, which state
     none, and which have no text in the dataset."""
+    agency_ids = [agency_id_of(ds, a) for a in agencies]
     from .figures import ITEMS
 
     P = NARRATIVE["zh" if lang == "zh" else "en"]

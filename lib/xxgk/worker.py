@@ -179,7 +179,7 @@ def rows_of(report, task: Task, sha: str, key: str, w4: list) -> dict:
         "sha256": sha, "source_url": meta.get("url") or meta.get("source_url") or report.meta.get("url"),
         "build_key": key, "parse_status": "checks_failed" if failed else "ok", "failed_checks_count": failed,
         "flagged_cells_count": flagged, "warnings_count": 0, "is_complete": not failed and not unknown,
-        "is_canonical": None,  # decided once every file is in (xxgk.build.canonical)
+        "is_canonical": None,  # decided once every file is in (xxgk.builder.canonical)
         "is_preferred": str(meta.get("preferred") or "").strip().lower() in ("1", "true", "yes", "y", "是", "preferred"),
         "is_ocr": bool(report.ocr_pages),
     }

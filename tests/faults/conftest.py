@@ -14,7 +14,7 @@ import pytest
 
 import xxgk
 from tests.conftest import ROOT
-from xxgk.build import build
+from xxgk.builder import build
 from xxgk.limits import LIMITS, Limits
 
 RAW = ROOT / "data" / "raw"

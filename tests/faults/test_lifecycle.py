@@ -18,7 +18,7 @@ import xxgk
 from tests.conftest import ROOT
 from tests.faults.conftest import GOOD, RAW
 from xxgk import lifecycle
-from xxgk.build import BuildError, build
+from xxgk.builder import BuildError, build
 
 
 def test_damaged_previous_table_means_parse_again(faulty):

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.pages.reader import problems
-from xxgk.build import build
+from xxgk.builder import build
 from xxgk.site import Site, UnsafePath, safe_path, slug
 from xxgk.synth import random_report, render
 

@@ -11,7 +11,7 @@ import pytest
 import xxgk
 from tests.conftest import ROOT, gold_files, load_gold
 from xxgk import metadata as md
-from xxgk.build import SKIP_NAMES, build, data_dictionary_markdown
+from xxgk.builder import SKIP_NAMES, build, data_dictionary_markdown
 from xxgk.lifecycle import recover
 
 RAW = ROOT / "data" / "raw"
@@ -291,6 +291,13 @@ def test_several_files_for_one_agency_year(tmp_path):
     ds = xxgk.load(tmp_path / "out")
     assert list(ds.reports["source_file"]) == ["corrected.txt"] and ds.reports["is_canonical"].all()
     assert len(ds.outcome_shares) == 1 and ds.outcome_shares["granted_count"].iloc[0] == 2
+    from xxgk.dataset import comparison, quality
+
+    cmp = comparison(2023, tmp_path / "out")  # DuckDB over the files: the canonical report too
+    assert len(cmp) == 1 and cmp["granted_count"].iloc[0] == 2 and len(comparison(2023, tmp_path / "out", copies=True)) == 2
+    q = quality(tmp_path / "out")
+    assert q["totals"]["reports"].iloc[0] == 1 and q["totals"]["failing_reports"].iloc[0] == 0
+    assert quality(tmp_path / "out", copies=True)["totals"]["failing_reports"].iloc[0] == 1
     both = xxgk.load(tmp_path / "out", copies=True).reports.set_index("source_file")
     assert not both.loc["page.txt", "is_canonical"] and both.loc["corrected.txt", "is_canonical"]
     assert all(rid.count("-") == 3 for rid in both["report_id"])  # agency_id-year-sha: not first come, first served

@@ -8,7 +8,7 @@ import pytest
 import xxgk
 from tests.conftest import ROOT
 from xxgk import metadata as md
-from xxgk.build import SKIP_NAMES, build
+from xxgk.builder import SKIP_NAMES, build
 
 distributed = pytest.importorskip("distributed")
 

@@ -8,7 +8,7 @@ import pytest
 
 import xxgk
 from tests.conftest import ROOT
-from xxgk.build import build
+from xxgk.builder import build
 from xxgk.dataset import comparison
 
 

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 import xxgk
-from xxgk.build import build
+from xxgk.builder import build
 
 
 def _folder(tmp_path, corpus, files: dict[str, str]):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import CORPUS, ROOT
 from xxgk import ReportError, parse_bytes, parse_file
-from xxgk.build import build
+from xxgk.builder import build
 
 SEED = ROOT / "data" / "raw" / "shanhaiguan-2023.txt"
 HTML = ROOT / "data" / "raw" / "shanghai-gov-office-2019.html"

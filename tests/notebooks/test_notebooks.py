@@ -15,7 +15,7 @@ import pytest
 import xxgk
 from tests.conftest import ROOT, gold_files, load_gold
 from xxgk import plots
-from xxgk.build import build
+from xxgk.builder import build
 from xxgk.render import Job, notebooks_dir, run
 
 PARAMS = {
@@ -120,7 +120,7 @@ def test_unknown_agency_fails_fast_with_nearest_names(dataset, tmp_path):
     p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "agency_year", "--agency", "平潭综合实验区",
                         "--year", "2011", "--data", str(dataset), "--out", str(tmp_path)],
                        capture_output=True, text=True, timeout=60)
-    assert p.returncode == 2 and "years known: 2019, 2020" in p.stderr
+    assert p.returncode == 2 and p.stderr == "xxgk: no report of 平潭综合实验区 for 2011; years known: 2019–2025\n"
 
 
 def test_report_text_is_escaped(tmp_path):
@@ -152,9 +152,58 @@ def test_report_subset_by_year_and_unknown_agency(dataset, tmp_path):
     p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "--agency", "不存在的机关", "--data", str(dataset),
                         "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "known" in p.stderr and "Traceback" not in p.stderr
+    p = subprocess.run([sys.executable, "-m", "xxgk.cli", "report", "--year", "1999", "--data", str(dataset),
+                        "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert (p.returncode, p.stderr) == (2, "xxgk: no report for 1999; years known: 2019–2025\n")
+    assert not list(tmp_path.rglob("*.html"))  # nothing rendered, not even an index
 
 
 def test_load_reads_tables_on_demand(dataset):
     ds = xxgk.load(dataset, agency="平潭综合实验区", year=2023)
     assert "applications" not in vars(ds)  # nothing but reports read yet
     assert len(ds.applications) == 25 * 7 and "applications" in vars(ds)
+
+
+def test_explore_notebook_answers_five_questions_in_three_lines(dataset, tmp_path):
+    """The getting-started notebook runs on the bundled data; each question is answered in at most three
+    lines, and the answers agree with the same figures taken the long way from the stored cells."""
+    from openpyxl import load_workbook
+
+    src = notebooks_dir() / "explore.ipynb"
+    nb = json.loads(src.read_text(encoding="utf-8"))
+    assert not any(c.get("outputs") for c in nb["cells"]), "outputs must be cleared before commit"
+    found = pm.inspect_notebook(str(src))
+    assert list(found) == ["data", "out"] and all(p["help"] for p in found.values())
+    questions = [c for c in nb["cells"][3:] if c["cell_type"] == "code"]
+    assert len(questions) == 6 and all(len("".join(c["source"]).strip().splitlines()) <= 3 for c in questions)
+
+    out = tmp_path / "executed.ipynb"
+    pm.execute_notebook(str(src), str(out), parameters={"data": str(dataset), "out": str(tmp_path / "xlsx")},
+                        cwd=str(notebooks_dir()), progress_bar=False, kernel_name="python3")
+    outs = _outputs(out)
+    assert not [o for o in outs if o["output_type"] == "error"]
+    assert not "".join(o.get("text", "") for o in outs if o.get("name") == "stderr").strip()  # no glyph warning
+    text = "\n".join("".join(o.get("data", {}).get("text/plain", "")) for o in outs)
+
+    ds = xxgk.load(dataset)
+    a = ds.applications.merge(ds.reports[["report_id", "agency", "year"]], on="report_id")
+    total = a[(a["applicant"] == "total")].pivot_table(index=["agency", "year"], columns="row", values="value",
+                                                        aggfunc="first", observed=True)
+    y23 = total.xs(2023, level="year")
+    y23 = y23[y23["total_processed"] >= 5]
+    share = (100 * y23["unable_not_held"] / y23["total_processed"]).astype(float).sort_values(ascending=False)
+    assert share.index[0] == "平潭综合实验区管委会办公室" and round(share.iloc[0], 1) == 66.7
+    assert f"{share.index[0]}    {share.iloc[0]:.1f}" in text  # question 1
+    new = total.xs("平潭综合实验区", level="agency")["new_received"]
+    assert list(new) == [23, 21, 70, 74, 81, 218, 154] and "2024    218" in text  # question 2
+    r = ds.review_litigation.merge(ds.reports[["report_id", "year"]], on="report_id")
+    corrected = r[(r["proceeding"] == "review") & (r["outcome"] == "corrected")].groupby("year")["value"].sum()
+    assert corrected.to_dict() == {2019: 0, 2020: 0, 2021: 0, 2022: 2, 2023: 1, 2024: 1, 2025: 5}
+    assert "2022    2\n2023    1\n2024    1\n2025    5\nName: corrected_count" in text  # question 3
+    book = load_workbook(tmp_path / "xlsx" / "xxgk.xlsx", read_only=True)  # question 4
+    assert {"reports", "applications", "tidy"} <= set(book.sheetnames)
+    rows = list(book["applications"].iter_rows(values_only=True))
+    assert "数值 (value)" in rows[0] and len(rows) == 1 + len(xxgk.load(dataset, year=2023).applications)
+    values = [r[rows[0].index("数值 (value)")] for r in rows[1:]]
+    assert 218 not in values and 81 in values and all(v is None or type(v) is int for v in values)  # whole numbers
+    assert "<Figure size" in text  # question 5 drew its chart

@@ -11,7 +11,9 @@ A page fails on:
 - a count printed with ``.0`` (``10690.0``; percentages and percentage points keep their decimal);
 - an empty chart panel: an axes of a chart without a single data mark, or a "no data" placeholder;
 - a table with a header and no rows;
-- a relative link to a page that does not exist (navigation must lead somewhere).
+- a relative link to a page that does not exist (navigation must lead somewhere);
+- Chinese text (visible, or an input's placeholder) without a glyph in the font the page carries (a
+  machine without a CJK font would show boxes).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ MISSING = re.compile(r"(?<![A-Za-z])(NaN|nan|None|NaT|<NA>)(?![A-Za-z])")
 POINT_ZERO = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*\.0(?!\d)(?!\s*(?:%|个百分点|pp|points?|percentage))")
 CSS_URL = re.compile(r"url\(\s*['\"]?(?!data:|#)([^'\")]+)|@import", re.I)
 PLACEHOLDER = ("无数据", "no data")
+FONT_FACE = re.compile(r"@font-face\{[^}]*?url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", re.S)
 
 
 def _local(tag) -> str:
@@ -51,6 +54,25 @@ def _visible_text(doc) -> str:
         if el.tail and el.getparent() is not None and _local(el.getparent().tag) not in ("script", "style"):
             parts.append(el.tail)
     return " ".join(parts)
+
+
+def _glyphs_missing(page: str, visible: str) -> list[str]:
+    """The CJK characters of ``visible`` that no font embedded in ``page`` can draw."""
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    chars = {c for c in visible if ord(c) >= 0x2E80 and not c.isspace()}
+    if not chars:
+        return []
+    held: set[int] = set()
+    for data in FONT_FACE.findall(page):
+        held |= set(TTFont(io.BytesIO(base64.b64decode(data))).getBestCmap())
+    lost = sorted(c for c in chars if ord(c) not in held)
+    if not lost:
+        return []
+    return [f"{len(lost)} Chinese characters without a glyph in the page's own font: {''.join(lost[:20])!r}"]
 
 
 def problems(path: Path, site: Path | None = None) -> list[str]:
@@ -98,6 +120,7 @@ def problems(path: Path, site: Path | None = None) -> list[str]:
     for t in doc.xpath("//table"):
         if not t.xpath(".//tbody/tr[td]"):
             out.append("table with a header and no rows")
+    out += _glyphs_missing(text, visible + " ".join(doc.xpath("//@placeholder")))
     if site is not None:
         for a in doc.xpath("//a[@href]"):
             u = a.get("href")

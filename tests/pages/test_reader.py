@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.pages.reader import check_site
-from xxgk.build import build
+from xxgk.builder import build
 
 
 def _report(data, out, *extra):

@@ -80,5 +80,9 @@ def test_trend_chart_and_coverage_sentence(lang):
     fig.savefig(io.BytesIO(), format="png")
     text = summaries.narrative_coverage(DS, ["甲局"], lang)
     assert "2022" in text and "2024" in text and "2025" in text
-    assert plots.narrative_trend(DS, ["乙局"], lang) is None
-    assert summaries.narrative_coverage(DS, ["乙局"], lang) == summaries.NARRATIVE[lang]["coverage_none"]
+    quiet = _dataset({"b-2023": ("乙局", 2023, "本机关认真做好政府信息公开工作。")})  # its text states no figure
+    assert plots.narrative_trend(quiet, ["乙局"], lang) is None
+    text = summaries.narrative_coverage(quiet, ["乙局"], lang)
+    assert text.startswith(summaries.NARRATIVE[lang]["coverage_none"]) and "乙局 2023" in text
+    with pytest.raises(LookupError, match="unknown agency '乙局'; nearest known agencies: 甲局"):
+        plots.narrative_trend(DS, ["乙局"], lang)  # an agency the dataset does not have is named, not drawn empty

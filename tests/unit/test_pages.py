@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import ROOT
 from xxgk import metadata as md
 from xxgk import pages, plots
-from xxgk.build import build
+from xxgk.builder import build
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,14 @@ def test_ui_text_escapes_what_it_is_given():
 
 
 def test_flag_badges_come_from_the_metadata(monkeypatch):
-    assert "恢复" in pages.badge("recovered", "zh") and 'class="badge info"' in pages.badge("recovered", "zh")
-    monkeypatch.setitem(md.FLAGS, "inferred", "settled by evidence outside the table")
-    b = pages.badge("inferred", "zh")  # a flag added to metadata later still gets a badge, with its meaning
-    assert ">inferred</span>" in b and 'title="settled by evidence outside the table"' in b
+    assert "已恢复" in pages.badge("recovered", "zh") and 'class="badge info"' in pages.badge("recovered", "zh")
+    assert ">据旁证</span>" in pages.badge("inferred", "zh") and ">inferred</span>" in pages.badge("inferred", "en")
+    for flag in md.FLAGS:  # every flag has a name and a meaning in both languages, none left in English on zh pages
+        zh, en = md.FLAG_LABELS[flag], md.FLAG_HELP[flag]
+        assert all(zh) and all(en) and any("\u4e00" <= c <= "\u9fff" for c in zh[0] + en[0]), flag
+    monkeypatch.setitem(md.FLAGS, "rounded", "printed rounded to thousands")
+    b = pages.badge("rounded", "zh")  # a flag added to metadata later still gets a badge, with its meaning
+    assert ">rounded</span>" in b and 'title="printed rounded to thousands"' in b
     assert set(pages.flag_labels("en")) == set(md.FLAGS)
     assert pages.badge(None) == "" and pages.badge(float("nan")) == ""
 
@@ -104,6 +108,10 @@ def test_chart_functions_return_nothing_for_nothing(ds):
     assert plots.ranked_bars(pd.DataFrame({"agency": ["a"], "v": [3.0]}), "v") is None  # one agency: no ranking
     one = plots.ranked_bars(pd.DataFrame({"agency": ["甲", "乙", "丙"], "v": [8.66, 0.0, 0.0]}), "v", fmt="{:.1f}")
     assert pages.chart(one, "zh") == '<p class="empty">只有甲一个机关不为 0（8.7），其余 2 个机关为 0。</p>'
+    one = plots.ranked_bars(pd.DataFrame({"agency": ["甲", "乙", "丙"], "v": [8.66, 0.0, 0.0]}), "v", fmt="{:.1f}",
+                            title="每百件申请的行政复议", unit="件/百件")  # the sentence says what the value is
+    assert pages.chart(one, "zh") == ('<p class="empty">每百件申请的行政复议：只有甲一个机关不为 0（8.7 件/百件），'
+                                      '其余 2 个机关为 0。</p>')
     two = plots.ranked_bars(pd.DataFrame({"agency": ["甲", "乙", "丙"], "v": [8.0, 2.0, 0.0]}), "v")
     assert "另有 1 个机关为 0" in pages.chart(two, "zh")
     assert plots.distribution(pd.Series([1.0, 2.0, 3.0])) is None  # a few agencies: the ranking shows them

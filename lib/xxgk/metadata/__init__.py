@@ -137,44 +137,20 @@ def markers() -> tuple[tuple[str, str, str], ...]:
 
 # --- flags ---------------------------------------------------------------------------------
 
-FLAGS: dict[str, str] = {
-    "blank": "cell printed empty (or &nbsp;); value null, counted as 0 by the checks",
-    "na": "cell printed as '/', '-', '—', '无' or '不涉及'; value null, counted as 0 by the checks",
-    "recovered": "value recovered from digits run together with neighbouring cells (or a row printed without its "
-                 "label, placed by order): the split is the only one that satisfies the cell count and the "
-                 "arithmetic rules; or an OCR reading replaced by the only other reading of the same glyphs with "
-                 "which the rules hold (the note says what was read)",
-    "ambiguous": "several splits of run-together digits, or several OCR readings of a cell, satisfy every rule "
-                 "(or an unsure OCR reading that no rule can check); value null, candidates kept",
-    "unaligned": "the row was printed with more or fewer cells than the template has; the value is kept only where "
-                 "one alignment of the printed cells satisfies the arithmetic, else null with the candidates of "
-                 "every alignment",
-    "inferred": "the table left several readings; evidence from outside it (the report's own text, the same "
-                "agency's neighbouring reports, the same report in another format) leaves one; the evidence is "
-                "named, the table's candidates kept",
-    "ocr": "value read by OCR from a scanned page or image; the recogniser's confidence is kept (JSON "
-           "'confidence'); an unsure reading was checked against the rules (note)",
-    "note": "number printed with a remark, e.g. '55（含自然失效29件）'; the number is the value, the remark kept",
-    "missing": "the row or table is not printed in the document; value null (never filled in)",
-    "unread": "the row's label is printed but no value follows it (empty cells, or values lost in extraction); "
-              "value null, counted as 0 by the checks",
-    "unit_unknown": "money printed without a unit where the header gives none (2019 采购总金额)",
-    "invalid": "cell text is not a number; value null, the text kept in raw",
-}
-FLAG_LABELS: dict[str, tuple[str, str]] = {  # flag → (中文, English), for pages, exports and the tidy table
-    "blank": ("空白", "blank"), "na": ("不适用", "not applicable"), "recovered": ("已恢复", "recovered"),
-    "ocr": ("OCR识别", "read by OCR"),
-    "ambiguous": ("无法唯一确定", "ambiguous"), "unaligned": ("列数不符", "unaligned"), "inferred": ("据旁证确定", "inferred"),
-    "note": ("带注释", "with a note"), "missing": ("未列出", "not printed"), "unread": ("未读到数值", "no value read"),
-    "unit_unknown": ("单位不明", "unit unknown"), "invalid": ("无法识别", "not a number"),
-}
-FLAG_GROUPS: dict[str, tuple[str, ...]] = {  # what a flag says about the value, for counts and filters
-    "zero": ("blank", "na"),  # printed as nothing or n/a: value null, counted as 0
-    "absent": ("missing", "unread"),  # nothing read for the cell
-    "derived": ("recovered", "unaligned", "inferred", "ocr"),  # not read straight from a printed text cell
-    "unknown": ("ambiguous", "invalid"),  # value null and not known from the table
-    "remark": ("note", "unit_unknown"),  # read, with something to say about it
-}
+_FLAG_ROWS = _read("flags.csv")  # one row per flag: group, badge tone, labels, help for pages, full description
+FLAGS: dict[str, str] = {r["flag"]: r["description"] for r in _FLAG_ROWS}  # flag → what it means (dictionary)
+FLAG_LABELS: dict[str, tuple[str, str]] = {  # flag → (中文, English) short name: badges, exports, the tidy table
+    r["flag"]: (r["label_zh"], r["label_en"]) for r in _FLAG_ROWS}
+FLAG_HELP: dict[str, tuple[str, str]] = {  # flag → (中文, English) one-line meaning: a badge's hover, the legends
+    r["flag"]: (r["help_zh"], r["help_en"]) for r in _FLAG_ROWS}
+FLAG_TONES: dict[str, str] = {r["flag"]: r["tone"] for r in _FLAG_ROWS}  # a badge's colour: info, warn, bad, mute
+FLAG_GROUPS: dict[str, tuple[str, ...]] = {  # what a flag says about the value, for counts and filters:
+    g: tuple(r["flag"] for r in _FLAG_ROWS if r["group"] == g)
+    for g in ("zero",      # printed as nothing or n/a: value null, counted as 0
+              "absent",    # nothing read for the cell
+              "derived",   # not read straight from a printed text cell
+              "unknown",   # value null and not known from the table
+              "remark")}   # read, with something to say about it
 ATTENTION_FLAGS: tuple[str, ...] = FLAG_GROUPS["derived"] + FLAG_GROUPS["unknown"] + FLAG_GROUPS["remark"]
 
 
@@ -225,6 +201,10 @@ class Table:
     def names(self) -> list[str]:
         """Column names in order."""
         return [c.name for c in self.columns]
+
+    def headers(self, lang: str = "zh") -> dict[str, str]:
+        """Column name → header for people: the Chinese label (``zh``), or the name itself (``en``)."""
+        return {c.name: c.label_zh if lang == "zh" else c.name for c in self.columns}
 
 
 LEVELS = ("province", "city", "county", "district", "township", "department", "other")

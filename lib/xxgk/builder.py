@@ -46,7 +46,7 @@ from .worker import Task, agency_id, build_key, error_row, parser_fingerprint, p
 __all__ = ["build", "BuildResult", "BuildError", "discover", "read_sources", "Task", "agency_id",
            "parser_fingerprint", "process", "recover"]
 
-recover = lifecycle.recover  # readers and older callers: xxgk.build.recover(out)
+recover = lifecycle.recover  # readers and older callers: xxgk.builder.recover(out)
 STORED = [t for t in md.TABLES.values() if not t.derived]
 SKIP_NAMES = {"sources.csv", "agencies.csv", "README.md", "readme.md", "LICENSE", ".gitkeep"}
 ROW_GROUP_REPORTS = 1000
