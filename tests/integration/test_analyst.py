@@ -122,3 +122,21 @@ def test_what_is_not_a_report_exits_2_with_one_line(tmp_path):
     p = cli("parse", str(f), "--json")
     assert p.returncode == 2 and p.stdout == "" and p.stderr.count("\n") == 1
     assert f"{f}: not a 政府信息公开工作年度报告: no report title, and the template's tables hold no value" in p.stderr
+
+
+def test_a_closed_pipe_ends_quietly(seed_file):
+    # `true` exits at once without reading: the parse writes its JSON into a pipe nobody reads any more
+    p = subprocess.run(f"{sys.executable} -m xxgk.cli parse {seed_file} --json | true", shell=True,
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.stderr == ""  # no BrokenPipeError traceback
+    p = subprocess.run(f"{sys.executable} -m xxgk.cli parse {seed_file} --json | head -c 10", shell=True,
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.stdout == '{\n "report' and p.stderr == ""
+
+
+def test_load_says_what_it_does_not_have(data):
+    with pytest.raises(LookupError, match=r"no report for 2030 in .*; years known: 2019–2025"):
+        xxgk.load(data, year=2030)
+    with pytest.raises(LookupError, match=r"no report of '平潭实验区' in .*; nearest known agencies: 平潭综合实验区"):
+        xxgk.load(data, agency="平潭实验区")
+    assert set(xxgk.load(data, agency="平潭综合实验区", year=[2023, 2024]).reports["year"]) == {2023, 2024}
