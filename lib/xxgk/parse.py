@@ -92,7 +92,7 @@ def linearize(doc: Document) -> str:
             parts.append(block.text.replace(CELL, " "))
         else:
             for row in block.rows:  # readers never leave CELL in a cell (read_bytes removes it)
-                line = CELL.join([c.text + tag(c.text, c.confidence, c.alternatives) for c in row])
+                line = CELL.join([c.text + tag(c.text, c.confidence, c.alternatives, c.in_values) for c in row])
                 parts.append(line.replace("\n", " ").replace("\r", " ") if "\n" in line or "\r" in line else line)
     return normalize("\n".join(parts))
 
@@ -196,7 +196,11 @@ def _value_rows(text: str) -> tuple[list[list[str]], list[str]]:
     for line in text.split("\n"):
         if CELL in line:
             cells = line.split(CELL)
-            if has_tag(line):  # OCR: a label the recogniser garbled leaves its row's values unlabelled
+            if has_tag(line):  # OCR: a label the recogniser garbled (or cut up, where a seal's strokes
+                # passed for rules) leaves its row's values unlabelled: the values are the cells after
+                # the last piece of label, from the first one read by OCR
+                last = max((i for i, c in enumerate(cells) if c.strip() and not is_value_like(c)), default=-1)
+                cells = cells[last + 1:]
                 cells = cells[next((i for i, c in enumerate(cells) if has_tag(c)), 0):]
             filled = [c for c in cells if c.strip()]
             if filled and all(is_value_like(c) for c in filled) and any(_DIGIT.search(c) for c in filled):
@@ -368,7 +372,8 @@ def _candidates(run: str, kinds: list[str], rule=None,
 
 # --- regions and version --------------------------------------------------------------------
 
-_T2_START = re.compile(r"第二十条第?\(一\)项|第二十条")
+_T2_START = re.compile(r"第二十条第?\(一\)项|第二十条|本年制发件数|本年新制作数量")  # or (一)'s header: a
+# caption under a seal or lost in a scan still leaves the header of its columns
 _T3_START = re.compile(r"勾稽关系|本年新收政府信息公开申请")
 _T4_START = re.compile(r"行政法?复议")
 _T4_VALUES_AFTER = re.compile(r"复议后起诉|行政诉讼")

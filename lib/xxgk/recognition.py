@@ -46,14 +46,15 @@ def _dec(s: str) -> str:
     return "".join(chr(ord(c) - _BASE) for c in s)
 
 
-def tag(text: str, confidence: float | None, alternatives: Iterable[str] = ()) -> str:
+def tag(text: str, confidence: float | None, alternatives: Iterable[str] = (), in_values: bool = False) -> str:
     """The tag appended to a cell's text in linearised text.
 
     Only a cell read by OCR that may hold a value gets one: empty (ink read as nothing), '/', '-',
-    '无', or any text with a digit and no Chinese (a garbled number such as '1I' stays a value cell,
-    to be flagged invalid, instead of breaking its row). Labels and remarks get none.
+    '无', any text with a digit and no Chinese (a garbled number such as '1I' stays a value cell,
+    to be flagged invalid, instead of breaking its row), or anything the reader saw in a column of
+    numbers (``in_values``). Labels and remarks get none.
     """
-    if confidence is None or not _VALUEISH.fullmatch(text.strip()):
+    if confidence is None or not (in_values or _VALUEISH.fullmatch(text.strip())):
         return ""
     body = [_enc(f"{confidence:.3f}")] + [_enc(a) for a in alternatives if _INT.fullmatch(a)]
     return OPEN + SEP.join(body) + CLOSE
@@ -108,6 +109,10 @@ def _rules(table3: dict, table4: dict, template: str) -> list[tuple[str, list, l
     leaves = [r for r in md.table3_rows(template) if r in md.outcome_leaves(template) or r == "other_handling"]
     leaves = [r for r in leaves if r in rows] + (["other_handling"] if "other_handling" in rows and
                                                   "other_handling" not in leaves else [])
+    if "other_handling" in rows:  # a 2021 table printing the single 2019-style （六） row in place of the
+        group = md.groups()  # three rows of its group, which are then not printed
+        leaves = [r for r in leaves if r == "other_handling" or group[("table3_row", r)] != "other"
+                  or any(table3[(r, c)].flag != "missing" for c in cols)]
     for c in cols:
         out.append((f"R1 table3.{c}", [("t3", ("new_received", c)), ("t3", ("carried_over", c))],
                     [("t3", ("total_processed", c)), ("t3", ("carried_forward", c))]))
@@ -172,6 +177,9 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
 
     rules = _rules(table3, table4, template)
     uncertain = {k for k in cells if reading(k) and cells[k].confidence < LOW}
+    # value cells whose ink the recogniser could not read as a number (a seal, noise): unknowns the
+    # rules may settle, never guessed from their glyphs
+    unread = {k for k, cv in cells.items() if k[0] != "t2" and cv.flag == "invalid" and cv.confidence is not None}
 
     def value(k, vals):
         return vals[k] if k in vals else _number(cells.get(k))
@@ -206,10 +214,11 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
         digits = split_raw(cells[k].raw)
         if implied >= 0 and implied not in options[k] and _near(digits, implied):
             options[k].append(implied)
-    # groups of uncertain cells tied together by rules that can be evaluated
-    touching = [r for r in rules if any(k in uncertain for k in r[1] + r[2])
-                and all(k in uncertain or _number(cells.get(k)) is not None for k in r[1] + r[2])]
-    parent = {k: k for k in uncertain}
+    # groups of uncertain and unread cells tied together by rules whose other cells are known
+    open_ = uncertain | unread
+    touching = [r for r in rules if any(k in open_ for k in r[1] + r[2])
+                and all(k in open_ or _number(cells.get(k)) is not None for k in r[1] + r[2])]
+    parent = {k: k for k in open_}
 
     def find(k):
         while parent[k] != k:
@@ -218,35 +227,40 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
         return k
 
     for r in touching:
-        ks = [k for k in r[1] + r[2] if k in uncertain]
+        ks = [k for k in r[1] + r[2] if k in open_]
         for a, b in itertools.pairwise(ks):
             parent[find(a)] = find(b)
     groups: dict = {}
-    for k in uncertain:
+    for k in open_:
         groups.setdefault(find(k), []).append(k)
     for group in groups.values():
         group.sort()
-        opts = [options[k] for k in group]
+        finite = [k for k in group if k in uncertain]
+        unknown = [k for k in group if k in unread]
+        opts = [options[k] for k in finite]
         its_rules = [r for r in touching if any(k in group for k in r[1] + r[2])]
         total = 1
         for o in opts:
             total *= len(o)
-        survivors = []
+        survivors = []  # (values of the finite cells, solved unknowns, rules checked)
         if its_rules and total <= COMBOS:
             for combo in itertools.product(*opts):
-                vals = dict(zip(group, combo, strict=True))
-                if all(ok(r, vals) for r in its_rules):
-                    survivors.append(combo)
-        for pos, k in enumerate(group):
+                got = _settle(its_rules, dict(zip(finite, combo, strict=True)), unknown, value)
+                if got is not None:
+                    survivors.append((combo, *got))
+        for pos, k in enumerate(finite):
             cv = cells[k]
             mine = sorted(r[0] for r in its_rules if k in r[1] + r[2])
             where = ", ".join(mine[:4]) + ("…" if len(mine) > 4 else "")
-            values = sorted({c[pos] for c in survivors})
+            values = sorted({c[pos] for c, _, checked in survivors})
             if not mine:  # no rule can check it
                 if cv.confidence < LOW:
                     _ambiguous(cv, opts[pos], "no rule can check it")
             elif total > COMBOS:
                 _ambiguous(cv, opts[pos], f"too many readings to check ({total})")
+            elif survivors and not all(any(k in r[1] + r[2] for r in checked) for _, _, checked in survivors):
+                if cv.confidence < LOW:  # its rules hold an unread cell that they cannot settle
+                    _ambiguous(cv, values, f"{where} cannot be checked: a cell in them could not be read")
             elif len(values) == 1 and values[0] == cv.value:
                 cv.note = _join(cv.note, f"OCR confidence {cv.confidence:.2f}; {where} hold with this reading")
             elif len(values) == 1:
@@ -259,10 +273,84 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
                 _ambiguous(cv, values, f"{len(values)} readings satisfy {where}")
             elif cv.confidence < LOW:
                 _ambiguous(cv, opts[pos], f"no reading satisfies {where}")
-        if len(survivors) > 1:
-            warnings.append(f"OCR: {len(group)} unsure cell(s) ({', '.join(_name(k) for k in group[:3])}"
-                            f"{'…' if len(group) > 3 else ''}) fit the rules in {len(survivors)} ways")
+        for k in unknown:
+            _settle_unread(k, cells[k], survivors, its_rules, warnings)
+        if len(survivors) > 1 and finite:
+            warnings.append(f"OCR: {len(finite)} unsure cell(s) ({', '.join(_name(k) for k in finite[:3])}"
+                            f"{'…' if len(finite) > 3 else ''}) fit the rules in {len(survivors)} ways")
     return warnings
+
+
+def _settle(rules: list, vals: dict, unknown: list, value) -> tuple[dict, list] | None:
+    """Unread cells solved from the rules, given values for the unsure ones; None when a rule fails.
+
+    A rule with one unknown left gives it (a negative count fails); a rule whose unknowns are all on one
+    side and must sum to 0 makes them all 0 (counts are not negative). Returns the solved unknowns and
+    the rules checked in full (every cell known).
+    """
+    vals = dict(vals)
+    left = set(unknown)
+    changed = True
+    while changed and left:
+        changed = False
+        for _, lhs, rhs in rules:
+            unk = [k for k in lhs + rhs if k in left]
+            if not unk:
+                continue
+            known = [value(k, vals) for k in lhs + rhs if k not in left]
+            if any(v is None for v in known):
+                continue
+            diff = sum(value(k, vals) for k in rhs if k not in left) - sum(value(k, vals) for k in lhs if k not in left)
+            on_left = [k for k in unk if k in lhs]
+            on_right = [k for k in unk if k in rhs]
+            if len(unk) == 1:
+                v = diff if on_left else -diff
+                if v < 0:
+                    return None
+                vals[unk[0]] = v
+            elif on_left and on_right:
+                continue
+            elif (diff if on_left else -diff) < 0:
+                return None
+            elif diff == 0:
+                vals.update({k: 0 for k in unk})
+            else:
+                continue
+            left -= set(unk)
+            changed = True
+    checked = []
+    for rule in rules:
+        keys = rule[1] + rule[2]
+        if any(k in left for k in keys):
+            continue
+        sides = [sum(value(k, vals) for k in rule[1]), sum(value(k, vals) for k in rule[2])]
+        if sides[0] != sides[1]:
+            return None
+        checked.append(rule)
+    return {k: vals[k] for k in unknown if k not in left}, checked
+
+
+def _settle_unread(k, cv, survivors: list, rules: list, warnings: list[str]) -> None:
+    """An unread cell takes the value the rules give it when every reading of the others gives the same
+    one and, besides the rule that gives it, another rule holds with it (a check, not just a sum)."""
+    mine = sorted(r[0] for r in rules if k in r[1] + r[2])
+    where = ", ".join(mine[:4]) + ("…" if len(mine) > 4 else "")
+    solved = {s[1].get(k) for s in survivors}
+    if not survivors or None in solved:
+        return
+    if len(solved) > 1:
+        cv.candidates = sorted(solved)
+        cv.flag = "ambiguous"
+        cv.note = _join(cv.note, f"OCR could not read '{cv.raw}'; {len(solved)} values satisfy {where}")
+        return
+    v = solved.pop()
+    if not all(sum(1 for r in checked if k in r[1] + r[2]) >= 2 for _, _, checked in survivors):
+        cv.note = _join(cv.note, f"OCR could not read '{cv.raw}'; only one rule settles it ({v}), with nothing to "
+                                 "check it against")
+        return
+    cv.value, cv.flag = v, "recovered"
+    cv.note = _join(cv.note, f"OCR could not read '{cv.raw}' as a number; {where} hold only with {v}")
+    warnings.append(f"{_name(k)}: OCR could not read '{cv.raw}'; {where} hold only with {v}")
 
 
 def split_raw(raw: str) -> str:

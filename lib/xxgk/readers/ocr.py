@@ -496,6 +496,29 @@ def _prose_lines(text, dpi: float, np) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
+def _ink_lines(ink, dpi: float, np) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the lines of ink in a cell (``ink`` without specks).
+
+    A line's ends are its outermost clusters of glyph-sized ink: a speck of noise or of a seal far
+    along a wide cell does not stretch the crop (the recogniser reads a small number in a long crop
+    of paper badly, and every column of the crop costs time). Lines thinner than a stroke's length
+    and no wider (the fringe of an erased rule) are no text.
+    """
+    out = []
+    glyph = (dpi * 0.035) ** 2
+    for ly0, ly1 in _runs(ink.sum(1) // 255, 2, max(1, int(dpi * 0.008))):
+        h = ly1 - ly0
+        prof = ink[ly0:ly1].sum(0) // 255
+        clusters = [(a, b) for a, b in _runs(prof, 1, max(2, int(1.5 * h))) if prof[a:b].sum() >= glyph]
+        if not clusters:
+            continue
+        a, b = clusters[0][0], clusters[-1][1]
+        if max(h, b - a) < dpi * 0.04:
+            continue  # a dot: no digit or character is this small
+        out.append((a, ly0, b, ly1))
+    return out
+
+
 def _clean_profile(profile, floor: int):
     p = profile.copy()
     p[p < floor] = 0
@@ -596,17 +619,14 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
         cx0, cx1, cy0, cy1 = x0 + inset, x1 - inset, y0 + inset, y1 - inset
         if cx1 - cx0 < 3 or cy1 - cy0 < 3:
             continue
-        cell = text[cy0:cy1, cx0:cx1]
-        if int(solid[cy0:cy1, cx0:cx1].sum()) // 255 < page.dpi * 0.12:
+        sol = solid[cy0:cy1, cx0:cx1]
+        if int(sol.sum()) // 255 < page.dpi * 0.12:
             continue  # no ink (or a speck)
-        for ly0, ly1 in _runs(cell.sum(1) // 255, 2, max(1, int(page.dpi * 0.008))):
-            xs_ink = np.nonzero(cell[ly0:ly1].sum(0))[0]
-            if len(xs_ink) == 0 or (ly1 - ly0) * (xs_ink[-1] - xs_ink[0] + 1) < 6:
-                continue
-            box = (cx0 + int(xs_ink[0]), cy0 + ly0, cx0 + int(xs_ink[-1]) + 1, cy0 + ly1)
+        for lx0, ly0, lx1, ly1 in _ink_lines(sol, page.dpi, np):
+            box = (cx0 + lx0, cy0 + ly0, cx0 + lx1, cy0 + ly1)
             crops.append(_crop(page.gray, box, np, (x0 + 1, y0 + 1, x1 - 1, y1 - 1)))
             boxes.append(box)
-            in_cell.append((ly1 - ly0) * (xs_ink[-1] - xs_ink[0] + 1) >= (page.dpi * 0.06) ** 2)
+            in_cell.append((ly1 - ly0) * (lx1 - lx0) >= (page.dpi * 0.06) ** 2)
     for box in _prose_lines(cv2.subtract(text, table_mask), page.dpi, np):
         crops.append(_crop(page.gray, box, np))
         boxes.append(box)
@@ -617,9 +637,11 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
         if r.text or cell_ink:  # ink of a glyph's size in a cell that reads as nothing is kept, as unread
             pieces.append(Piece(r.text, (x0 + x1) / 2 * s, -(y0 + y1) / 2 * s, (y1 - y0) * s, r))
     digit_readings: dict[int, Reading] = {}
+    spans: dict[int, tuple[float, float]] = {}
 
-    def make_cell(ps: list[Piece]) -> Cell:
+    def make_cell(ps: list[Piece], span: tuple[float, float]) -> Cell:
         cell = _ocr_cell(ps)
+        spans[id(cell)] = span
         if len(ps) == 1 and isinstance(ps[0].info, Reading) and ps[0].info.as_digits is not None:
             digit_readings[id(cell)] = ps[0].info.as_digits
         return cell
@@ -627,7 +649,7 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
     blocks = page_blocks(pieces, hs_pt, vs_pt, tol, make_cell=make_cell)
     for b in blocks:
         if isinstance(b, Table):
-            _value_columns(b, digit_readings)
+            _value_columns(b, digit_readings, spans, tol)
     return blocks, {"dpi": page.dpi, "turned": page.turned, "skew": round(page.skew, 2)}
 
 
@@ -636,27 +658,47 @@ def _numeric(cell: Cell) -> bool:
     return cell.confidence is not None and t.isdigit()
 
 
-def _value_columns(table: Table, digit_readings: dict[int, Reading]) -> None:
+def _value_columns(table: Table, digit_readings: dict[int, Reading], spans: dict[int, tuple[float, float]],
+                   tol: float) -> None:
     """In a column of numbers, a cell that read as a stray word or mark is read again as digits.
 
-    Columns are judged among the rows of the same width that hold at least three numbers; a column
-    where most of those rows hold a number is a value column. The digits reading replaces the word,
-    unsure (confidence at most 0.5), so the rules decide (xxgk.recognition)."""
-    by_width: dict[int, list[list[Cell]]] = {}
+    A column is a pair of sides (the rules left and right of its cells), whatever the width of the
+    rows it crosses (a label cut in two by a seal's stroke, a label column spanning rows). Columns are
+    judged among the rows holding at least three numbers: one where most of those rows hold a number
+    is a value column. In it, below the header, a cell's digits reading replaces a word, unsure (confidence at most 0.5),
+    so the rules decide (xxgk.recognition); a cell with no digits reading stays as read, marked as a
+    value cell (``in_values``: flagged invalid, not taken for a label)."""
+    columns: list[tuple[float, float, list[bool]]] = []  # sides, and per counted row: a number there
+
+    def column(span: tuple[float, float]):
+        return next((c for c in columns if abs(c[0] - span[0]) <= tol and abs(c[1] - span[1]) <= tol), None)
+
     for row in table.rows:
-        if sum(_numeric(c) for c in row) >= 3:
-            by_width.setdefault(len(row), []).append(row)
-    for rows in by_width.values():
-        if len(rows) < 2:
+        if sum(_numeric(c) for c in row) < 3:
             continue
-        for j in range(len(rows[0])):
-            if sum(_numeric(r[j]) for r in rows) < 0.6 * len(rows):
+        for c in row:
+            span = spans.get(id(c))
+            if span is None:
                 continue
-            for r in rows:
-                c = r[j]
-                d = digit_readings.get(id(c))
-                if d is not None and not _numeric(c) and c.text.strip() not in _NA_MARKS:
-                    c.text, c.confidence, c.alternatives = d.text, d.confidence, d.alternatives
+            col = column(span)
+            if col is None:
+                col = (span[0], span[1], [])
+                columns.append(col)
+            col[2].append(_numeric(c))
+    values = [c for c in columns if len(c[2]) >= 2 and sum(c[2]) >= 0.6 * len(c[2])]
+    first = next((i for i, row in enumerate(table.rows) if sum(_numeric(c) for c in row) >= 3), len(table.rows))
+    for row in table.rows[first:]:  # the header above the numbers is words in the same columns
+        for c in row:
+            span = spans.get(id(c))
+            if span is None or not any(abs(v[0] - span[0]) <= tol and abs(v[1] - span[1]) <= tol for v in values):
+                continue
+            if c.confidence is None or _numeric(c) or c.text.strip() in _NA_MARKS:
+                continue
+            d = digit_readings.get(id(c))
+            if d is not None:
+                c.text, c.confidence, c.alternatives = d.text, d.confidence, d.alternatives
+            else:  # a mark or a word where a number goes: a value cell that could not be read
+                c.in_values = True
 
 
 # --- files ---------------------------------------------------------------------------------------
