@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from . import metadata as md
 
 LOW = 0.90  # a reading less sure than this is checked against the rules before it is used
-COMBOS = 20_000  # most combinations tried for one group of uncertain cells
+COMBOS = 20_000  # most steps of the search for readings of one group of uncertain cells
 OPEN, CLOSE, SEP = "\ue000", "\ue001", "\ue002"
 _INT = re.compile(r"[+\-]?[0-9]+")
 _VALUEISH = re.compile(r"|[/／\-—–－]+|无|不涉及|[^\u4e00-\u9fff]*[0-9０-９][^\u4e00-\u9fff]*|"
@@ -237,17 +237,21 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
         group.sort()
         finite = [k for k in group if k in uncertain]
         unknown = [k for k in group if k in unread]
-        opts = [options[k] for k in finite]
         its_rules = [r for r in touching if any(k in group for k in r[1] + r[2])]
-        total = 1
-        for o in opts:
-            total *= len(o)
-        survivors = []  # (values of the finite cells, solved unknowns, rules checked)
-        if its_rules and total <= COMBOS:
-            for combo in itertools.product(*opts):
-                got = _settle(its_rules, dict(zip(finite, combo, strict=True)), unknown, value)
-                if got is not None:
-                    survivors.append((combo, *got))
+        survivors, exhausted = _survivors(finite, options, its_rules, unknown, value)
+        dropped: list = []  # unsure readings no rule allows: solved like unread cells, if the rules can
+        for limit in (0.5, LOW) if its_rules and not survivors and not exhausted else ():
+            weak = [k for k in finite if cells[k].confidence < limit]
+            rest = [k for k in finite if k not in weak]
+            found, over = _survivors(rest, options, its_rules, unknown + weak, value) if weak else ([], False)
+            if found and not over:
+                finite, survivors, dropped = rest, found, weak
+                break
+        for k in dropped:
+            if not _settle_unread(k, cells[k], survivors, its_rules, warnings):
+                _ambiguous(cells[k], options[k], "no reading of its glyphs satisfies the rules, and they do not "
+                                                 "settle it")
+        opts = [options[k] for k in finite]
         for pos, k in enumerate(finite):
             cv = cells[k]
             mine = sorted(r[0] for r in its_rules if k in r[1] + r[2])
@@ -256,8 +260,8 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
             if not mine:  # no rule can check it
                 if cv.confidence < LOW:
                     _ambiguous(cv, opts[pos], "no rule can check it")
-            elif total > COMBOS:
-                _ambiguous(cv, opts[pos], f"too many readings to check ({total})")
+            elif exhausted:
+                _ambiguous(cv, opts[pos], f"too many readings to check (over {COMBOS} steps)")
             elif survivors and not all(any(k in r[1] + r[2] for r in checked) for _, _, checked in survivors):
                 if cv.confidence < LOW:  # its rules hold an unread cell that they cannot settle
                     _ambiguous(cv, values, f"{where} cannot be checked: a cell in them could not be read")
@@ -273,12 +277,72 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
                 _ambiguous(cv, values, f"{len(values)} readings satisfy {where}")
             elif cv.confidence < LOW:
                 _ambiguous(cv, opts[pos], f"no reading satisfies {where}")
-        for k in unknown:
+        for k in unknown if not exhausted else ():
             _settle_unread(k, cells[k], survivors, its_rules, warnings)
         if len(survivors) > 1 and finite:
             warnings.append(f"OCR: {len(finite)} unsure cell(s) ({', '.join(_name(k) for k in finite[:3])}"
                             f"{'…' if len(finite) > 3 else ''}) fit the rules in {len(survivors)} ways")
     return warnings
+
+
+def _survivors(finite: list, options: dict, rules: list, unknown: list, value) -> tuple[list, bool]:
+    """:func:`_search` over a group's rules; (survivors, whether the search gave up)."""
+    if not rules:
+        return [], False
+    try:
+        return _search(finite, [options[k] for k in finite], rules, unknown, value), False
+    except _TooMany:
+        return [], True
+
+
+class _TooMany(Exception):
+    """The search for readings that satisfy the rules took more than :data:`COMBOS` steps."""
+
+
+def _search(finite: list, opts: list[list], rules: list, unknown: list, value) -> list[tuple]:
+    """Every combination of the unsure cells' readings with which the rules hold (unread cells solved
+    by :func:`_settle`), found depth first: a rule is checked as soon as its last unsure cell has a
+    value, so a row or a column that fails is not extended. Returns (readings, solved, checked) per
+    survivor.
+
+    Raises:
+        _TooMany: more than :data:`COMBOS` steps, or as many survivors.
+    """
+    pos = {k: i for i, k in enumerate(finite)}
+    unknowns = set(unknown)
+    closing: dict[int, list] = {}  # index of the last unsure cell of a rule without unread cells → rules
+    for r in rules:
+        keys = r[1] + r[2]
+        if not any(k in unknowns for k in keys):
+            closing.setdefault(max((pos[k] for k in keys if k in pos), default=-1), []).append(r)
+    vals: dict = {}
+
+    def holds(rule) -> bool:
+        return sum(value(k, vals) for k in rule[1]) == sum(value(k, vals) for k in rule[2])
+
+    if not all(holds(r) for r in closing.get(-1, ())):
+        return []
+    out: list[tuple] = []
+    steps = 0
+
+    def walk(i: int) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > COMBOS or len(out) > COMBOS:
+            raise _TooMany
+        if i == len(finite):
+            got = _settle(rules, vals, unknown, value)
+            if got is not None:
+                out.append((tuple(vals[k] for k in finite), *got))
+            return
+        for v in opts[i]:
+            vals[finite[i]] = v
+            if all(holds(r) for r in closing.get(i, ())):
+                walk(i + 1)
+        del vals[finite[i]]
+
+    walk(0)
+    return out
 
 
 def _settle(rules: list, vals: dict, unknown: list, value) -> tuple[dict, list] | None:
@@ -330,27 +394,30 @@ def _settle(rules: list, vals: dict, unknown: list, value) -> tuple[dict, list] 
     return {k: vals[k] for k in unknown if k not in left}, checked
 
 
-def _settle_unread(k, cv, survivors: list, rules: list, warnings: list[str]) -> None:
-    """An unread cell takes the value the rules give it when every reading of the others gives the same
-    one and, besides the rule that gives it, another rule holds with it (a check, not just a sum)."""
+def _settle_unread(k, cv, survivors: list, rules: list, warnings: list[str]) -> bool:
+    """An unread cell (or a reading no rule allows) takes the value the rules give it when every reading
+    of the others gives the same one and, besides the rule that gives it, another rule holds with it (a
+    check, not just a sum). Returns whether it did."""
     mine = sorted(r[0] for r in rules if k in r[1] + r[2])
     where = ", ".join(mine[:4]) + ("…" if len(mine) > 4 else "")
+    read = (f"OCR read '{cv.raw}' (confidence {cv.confidence:.2f}), which no rule allows" if cv.value is not None
+            else f"OCR could not read '{cv.raw}' as a number")
     solved = {s[1].get(k) for s in survivors}
     if not survivors or None in solved:
-        return
+        return False
     if len(solved) > 1:
         cv.candidates = sorted(solved)
-        cv.flag = "ambiguous"
-        cv.note = _join(cv.note, f"OCR could not read '{cv.raw}'; {len(solved)} values satisfy {where}")
-        return
+        cv.value, cv.flag = None, "ambiguous"
+        cv.note = _join(cv.note, f"{read}; {len(solved)} values satisfy {where}")
+        return True
     v = solved.pop()
     if not all(sum(1 for r in checked if k in r[1] + r[2]) >= 2 for _, _, checked in survivors):
-        cv.note = _join(cv.note, f"OCR could not read '{cv.raw}'; only one rule settles it ({v}), with nothing to "
-                                 "check it against")
-        return
-    cv.value, cv.flag = v, "recovered"
-    cv.note = _join(cv.note, f"OCR could not read '{cv.raw}' as a number; {where} hold only with {v}")
-    warnings.append(f"{_name(k)}: OCR could not read '{cv.raw}'; {where} hold only with {v}")
+        cv.note = _join(cv.note, f"{read}; only one rule settles it ({v}), with nothing to check it against")
+        return False
+    cv.value, cv.raw, cv.flag = v, str(v) if cv.value is not None else cv.raw, "recovered"
+    cv.note = _join(cv.note, f"{read}; {where} hold only with {v}")
+    warnings.append(f"{_name(k)}: {read}; {where} hold only with {v}")
+    return True
 
 
 def split_raw(raw: str) -> str:
