@@ -268,8 +268,8 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
             elif len(values) == 1 and values[0] == cv.value:
                 cv.note = _join(cv.note, f"OCR confidence {cv.confidence:.2f}; {where} hold with this reading")
             elif len(values) == 1:
-                read = cv.raw
-                cv.value, cv.raw, cv.flag = values[0], str(values[0]), "recovered"
+                read = cv.raw  # the raw text stays what OCR read; the note says which reading was taken
+                cv.value, cv.flag = values[0], "recovered"
                 cv.note = _join(cv.note, f"OCR read '{read}' (confidence {cv.confidence:.2f}); '{values[0]}' is "
                                 f"the only reading of those glyphs with which {where} hold")
                 warnings.append(f"{_name(k)}: OCR read '{read}'; {where} hold only with '{values[0]}'")
@@ -279,10 +279,53 @@ def resolve(table2: dict, table3: dict, table4: dict, template: str) -> list[str
                 _ambiguous(cv, opts[pos], f"no reading satisfies {where}")
         for k in unknown if not exhausted else ():
             _settle_unread(k, cells[k], survivors, its_rules, warnings)
+        # the rules fail with every reading of the unsure cells, unless dropping some of them let the
+        # rules settle every one: then a confident reading may be the wrong one, and a rule that cannot
+        # hold with any reading of its own unsure cells puts each of its confident readings in doubt
+        if its_rules and not exhausted and _dropped_or_none(survivors, dropped, cells):
+            for r in its_rules:
+                if _can_hold(r, options, unread, value):
+                    continue
+                for k in r[1] + r[2]:
+                    cv = cells[k]
+                    if k not in open_ and cv.flag == "ocr" and cv.confidence is not None and cv.value is not None:
+                        _ambiguous(cv, _alt_values(cv), f"{r[0]} cannot hold with any reading of its unsure cells, "
+                                                        "so this confident reading may be the wrong one")
+                        warnings.append(f"{_name(k)}: {r[0]} cannot hold with any reading of its unsure cells; "
+                                        f"OCR's confident '{cv.raw}' is left open")
         if len(survivors) > 1 and finite:
             warnings.append(f"OCR: {len(finite)} unsure cell(s) ({', '.join(_name(k) for k in finite[:3])}"
                             f"{'…' if len(finite) > 3 else ''}) fit the rules in {len(survivors)} ways")
     return warnings
+
+
+def _dropped_or_none(survivors: list, dropped: list, cells: dict) -> bool:
+    """Whether a group's rules held only by dropping readings the rules then did not all settle, or
+    not at all."""
+    return not survivors or any(cells[k].flag != "recovered" for k in dropped)
+
+
+def _can_hold(rule, options: dict, unread: set, value) -> bool:
+    """Whether ``rule`` alone can hold with some reading of its unsure cells (``options``), its unread
+    cells free (any count ≥ 0). True when there are too many readings to try (nothing is blamed)."""
+    keys = rule[1] + rule[2]
+    unsure = [k for k in keys if k in options]
+    free_l = any(k in unread for k in rule[1])
+    free_r = any(k in unread for k in rule[2])
+    total = 1
+    for k in unsure:
+        total *= len(options[k])
+    if total > COMBOS:
+        return True
+    for combo in itertools.product(*(options[k] for k in unsure)):
+        vals = dict(zip(unsure, combo, strict=True))
+        known = [(k, value(k, vals)) for k in keys if k not in unread]
+        if any(v is None for _, v in known):
+            return True  # a cell it needs is not known: nothing to blame
+        diff = sum(v for k, v in known if k in rule[2]) - sum(v for k, v in known if k in rule[1])
+        if (free_l and free_r) or (free_l and diff >= 0) or (free_r and diff <= 0) or diff == 0:
+            return True
+    return False
 
 
 def _survivors(finite: list, options: dict, rules: list, unknown: list, value) -> tuple[list, bool]:
@@ -414,7 +457,7 @@ def _settle_unread(k, cv, survivors: list, rules: list, warnings: list[str]) -> 
     if not all(sum(1 for r in checked if k in r[1] + r[2]) >= 2 for _, _, checked in survivors):
         cv.note = _join(cv.note, f"{read}; only one rule settles it ({v}), with nothing to check it against")
         return False
-    cv.value, cv.raw, cv.flag = v, str(v) if cv.value is not None else cv.raw, "recovered"
+    cv.value, cv.flag = v, "recovered"  # the raw text stays what OCR read
     cv.note = _join(cv.note, f"{read}; {where} hold only with {v}")
     warnings.append(f"{_name(k)}: {read}; {where} hold only with {v}")
     return True

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ THREADS = int(os.environ.get("XXGK_OCR_THREADS", "1"))  # onnxruntime threads (o
 INK = 185  # grey level (after flattening the paper) below which a pixel is ink
 INK_RULES = 210  # the same for finding rules: a thin rule under a seal or in a faint scan is pale
 MIN_RATIO = 1.5  # narrowest recogniser input (width / height): a lone digit is not padded to a line
+HEIGHT = 48  # the recognition model's input height (PP-OCRv4): table cells are read at it
+PROSE_HEIGHT = 28  # lines of prose are read smaller: a third of the cost, 99 % the same text (bench/ocr_eval.py)
 INSTALL_HINT = ("scanned pages need OCR, which is not installed: run 'make venv', or pip install 'xxgk[ocr]' "
                 "and then pip install --no-deps rapidocr-onnxruntime==1.4.4")
 
@@ -88,6 +91,8 @@ def _modules():
         from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer  # noqa: F401
     except Exception as exc:  # ImportError, or a broken OpenCV build (libGL missing)
         raise OcrUnavailable(str(exc)) from None
+    if cv2.getNumThreads() != THREADS:  # like the recogniser: one core per worker, workers run side by side
+        cv2.setNumThreads(THREADS)
     return cv2, np
 
 
@@ -126,19 +131,23 @@ def _digit_classes(chars: list[str]):
 
 # --- recognition ---------------------------------------------------------------------------------
 
-def recognise(crops: list) -> list[Reading]:
+def recognise(crops: list, heights: list[int] | None = None) -> list[Reading]:
     """Recognise line images (H×W×3 uint8); one Reading per crop.
 
+    Each crop is scaled to ``heights[i]`` pixels (default :data:`HEIGHT`, the model's own) keeping its
+    shape; the model's cost grows with the area it is given, so prose is read at :data:`PROSE_HEIGHT`.
     One crop per model call: on one thread, batches padded to a common width were slower (measured:
     a table page 1.6 s one by one, 4.9 s in batches of four, 7 s in eights).
     """
     rec, chars, digits = _recogniser()
-    np = _modules()[1]
+    cv2, np = _modules()
     out = []
-    for crop in crops:
-        ratio = max(MIN_RATIO, crop.shape[1] / crop.shape[0])
-        probs = rec.session(rec.resize_norm_img(crop, ratio)[None].astype(np.float32))[0]
-        out.append(_decode(probs[0], chars, digits, np))
+    for i, crop in enumerate(crops):
+        h = heights[i] if heights else HEIGHT
+        w = max(1, math.ceil(h * crop.shape[1] / crop.shape[0]))
+        x = np.zeros((1, 3, h, max(w, int(h * MIN_RATIO))), np.float32)  # a lone digit is padded, in grey
+        x[0, :, :, :w] = cv2.resize(crop, (w, h)).transpose(2, 0, 1) / 127.5 - 1.0
+        out.append(_decode(rec.session(x)[0][0], chars, digits, np))
     return out
 
 
@@ -424,7 +433,7 @@ def _seal_share(lab, n: int, st, seal, np):
     """Per connected component, the share of its pixels that are a red seal's ink."""
     if seal is None or not seal.any():
         return np.zeros(n)
-    red = np.bincount(lab.ravel(), weights=(seal.ravel() > 0), minlength=n)
+    red = np.bincount(lab[seal > 0], minlength=n)[:n]  # counted over the seal's pixels only: the same, faster
     return red / np.maximum(st[:n, 4], 1)
 
 
@@ -661,11 +670,12 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
             crops.append(_crop(page.gray, box, np, (x0 + 1, y0 + 1, x1 - 1, y1 - 1)))
             boxes.append(box)
             in_cell.append((ly1 - ly0) * (lx1 - lx0) >= (page.dpi * 0.06) ** 2)
+    cell_crops = len(crops)
     for box in _prose_lines(cv2.subtract(text, table_mask), page.dpi, np):
         crops.append(_crop(page.gray, box, np))
         boxes.append(box)
         in_cell.append(False)
-    readings = recognise(crops)
+    readings = recognise(crops, [HEIGHT] * cell_crops + [PROSE_HEIGHT] * (len(crops) - cell_crops))
     pieces = []
     for (x0, y0, x1, y1), r, cell_ink in zip(boxes, readings, in_cell, strict=True):
         if r.text or cell_ink:  # ink of a glyph's size in a cell that reads as nothing is kept, as unread
