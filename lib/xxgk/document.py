@@ -32,7 +32,9 @@ class Cell:
     """One table cell as printed, with its span in the source grid.
 
     A cell read by OCR also carries the recogniser's ``confidence`` (0–1, the least sure character)
-    and ``alternatives``: other readings of the same glyphs, most likely first (digits only).
+    and ``alternatives``: other readings of the same glyphs, most likely first (digits only);
+    ``in_values`` says the reader saw it in a column of numbers (whatever it reads as, it stands where
+    a value goes: a seal or noise made a number unreadable).
     """
 
     text: str
@@ -40,6 +42,7 @@ class Cell:
     colspan: int = 1
     confidence: float | None = None
     alternatives: tuple[str, ...] = ()
+    in_values: bool = False
 
 
 @dataclass(slots=True)

@@ -42,6 +42,7 @@ _DIGIT = re.compile(r"[0-9]")
 _ENUM_BEFORE = re.compile(r"(?:[1-9]\.|\([一二三四五六七八九十]\)|[一二三四五六七八九十]、)$")
 _ORPHAN = re.compile(r"[0-9]{1,6}")
 _HEADER_CELLS = re.compile(r"自然人\x1f|法人或其他组织\x1f|申请人情况")
+OCR_LABEL_MIN = 6  # shortest label that OCR may misread by one character and still match (see _label_regex)
 _PROSE_BREAK = re.compile(r"[。,;:!?]")  # (normalised text) between a label and its digits: not a table row
 
 
@@ -92,7 +93,7 @@ def linearize(doc: Document) -> str:
             parts.append(block.text.replace(CELL, " "))
         else:
             for row in block.rows:  # readers never leave CELL in a cell (read_bytes removes it)
-                line = CELL.join([c.text + tag(c.text, c.confidence, c.alternatives) for c in row])
+                line = CELL.join([c.text + tag(c.text, c.confidence, c.alternatives, c.in_values) for c in row])
                 parts.append(line.replace("\n", " ").replace("\r", " ") if "\n" in line or "\r" in line else line)
     return normalize("\n".join(parts))
 
@@ -109,6 +110,7 @@ class Segment:
     orphans: list[str]
     pos: int
     width: int = 0  # cells in the label's line (separated formats)
+    misread: bool = False  # OCR: the label matched with one character read otherwise (see _label_regex)
 
     rank: int = 0  # 2: numbers follow the label; 1: only blank cells; 0: nothing
 
@@ -145,15 +147,36 @@ def _first_chars(pattern: str) -> set[str] | None:
     return out
 
 
+_LITERAL = re.compile(rf"[\u4e00-\u9fff]{{{OCR_LABEL_MIN},}}")
+
+
+def _misread_variants(pattern: str) -> list[str]:
+    """Patterns for a label OCR read with one character wrong: its leading run of at least
+    :data:`OCR_LABEL_MIN` Chinese characters, each character in turn free (never a line or cell break)."""
+    m = _LITERAL.match(pattern)
+    if not m:
+        return []
+    lit, rest = m.group(0), pattern[m.end():]
+    return [lit[:i] + "[^\n" + CELL + "]" + lit[i + 1:] + rest for i in range(len(lit))]
+
+
 @cache
-def _label_regex(table: str) -> tuple[re.Pattern, tuple[str | None, ...]]:
+def _label_regex(table: str, ocr: bool = False) -> tuple[re.Pattern, tuple[str | None, ...]]:
     """One alternation of a table's label patterns, guarded by a lookahead on their first characters.
 
     The lookahead lets the regex engine skip positions that cannot start a label, which makes the
-    scan about ten times faster than the bare alternation.
+    scan about ten times faster than the bare alternation. For text read by OCR (``ocr``), every label
+    of at least :data:`OCR_LABEL_MIN` characters also matches with one of them read otherwise
+    ('属子国家秘密'): those alternatives come after every exact pattern, and their group names end in
+    ``m``. Distinct labels of the template differ in more than one character, so a misread one still
+    names one row.
     """
     pats = md.label_patterns(table)
     body = "|".join(f"(?P<g{i}>{p.pattern})" for i, p in enumerate(pats))
+    if ocr:
+        body += "".join(f"|(?P<g{i}m{j}>{v})" for i, p in enumerate(pats)
+                        for j, v in enumerate(_misread_variants(p.pattern)))
+        return re.compile(body), tuple(p.code for p in pats)
     firsts: set[str] | None = set()
     for p in pats:
         f = _first_chars(p.pattern)
@@ -196,7 +219,11 @@ def _value_rows(text: str) -> tuple[list[list[str]], list[str]]:
     for line in text.split("\n"):
         if CELL in line:
             cells = line.split(CELL)
-            if has_tag(line):  # OCR: a label the recogniser garbled leaves its row's values unlabelled
+            if has_tag(line):  # OCR: a label the recogniser garbled (or cut up, where a seal's strokes
+                # passed for rules) leaves its row's values unlabelled: the values are the cells after
+                # the last piece of label, from the first one read by OCR
+                last = max((i for i, c in enumerate(cells) if c.strip() and not is_value_like(c)), default=-1)
+                cells = cells[last + 1:]
                 cells = cells[next((i for i, c in enumerate(cells) if has_tag(c)), 0):]
             filled = [c for c in cells if c.strip()]
             if filled and all(is_value_like(c) for c in filled) and any(_DIGIT.search(c) for c in filled):
@@ -212,7 +239,7 @@ def segments(region: str, table: str) -> tuple[list[list[str]], list[Segment]]:
     Returns:
         The unlabelled value rows before the first label, and one Segment per label in document order.
     """
-    rx, codes = _label_regex(table)
+    rx, codes = _label_regex(table, has_tag(region))
     ms = list(rx.finditer(region))
     starts = []
     for m in ms:  # a label starts at its enumerator (1. / (一) / 一、) where one is printed
@@ -227,7 +254,7 @@ def segments(region: str, table: str) -> tuple[list[list[str]], list[Segment]]:
         nl = body.find("\n")
         own, rest = (body, "") if nl < 0 else (body[:nl], body[nl + 1:])
         kind, values = _own_values(own)
-        code = codes[int(m.lastgroup[1:])]
+        code = codes[int(m.lastgroup[1:].split("m")[0])]
         if kind is None and own.strip(" " + CELL):
             code = None  # a label word in a sentence or heading (text, not values, follows it): not a row
         elif kind is None and _HEADER_CELLS.search(region, region.rfind("\n", 0, starts[i]) + 1, starts[i]):
@@ -235,7 +262,8 @@ def segments(region: str, table: str) -> tuple[list[list[str]], list[Segment]]:
         vrows, orphans = _value_rows(rest) if rest and _DIGIT.search(rest) else ([], [])
         line_start = region.rfind("\n", 0, starts[i]) + 1
         width = region.count(CELL, line_start, m.end() + len(own)) + 1 if kind == "cells" else 0
-        segs.append(Segment(code, region[starts[i]:m.end()], kind, values, vrows, orphans, starts[i], width))
+        segs.append(Segment(code, region[starts[i]:m.end()], kind, values, vrows, orphans, starts[i], width,
+                            "m" in m.lastgroup))
     return lead_rows, segs
 
 
@@ -275,6 +303,10 @@ def _best(segs: list[Segment], warnings: list[str], table: str) -> dict[str, Seg
             best[s.code] = s
         elif s.rank == 2 and cur.rank == 2:
             warnings.append(f"{table}: row {s.code} printed twice; the first is used")
+    for code, s in best.items():
+        if s.misread:
+            warnings.append(f"{table}: label '{s.label}' (OCR) taken for row {code}: one character was read "
+                            "otherwise")
     return best
 
 
@@ -368,7 +400,8 @@ def _candidates(run: str, kinds: list[str], rule=None,
 
 # --- regions and version --------------------------------------------------------------------
 
-_T2_START = re.compile(r"第二十条第?\(一\)项|第二十条")
+_T2_START = re.compile(r"第二十条第?\(一\)项|第二十条|本年制发件数|本年新制作数量")  # or (一)'s header: a
+# caption under a seal or lost in a scan still leaves the header of its columns
 _T3_START = re.compile(r"勾稽关系|本年新收政府信息公开申请")
 _T4_START = re.compile(r"行政法?复议")
 _T4_VALUES_AFTER = re.compile(r"复议后起诉|行政诉讼")

@@ -49,13 +49,14 @@ TEXT = {
     "source": ("来源：{what}；xxgk 解析", "Source: {what}; parsed by xxgk"),
     "report": ("{agency}{year}年政府信息公开工作年度报告", "{agency} {year} annual disclosure report"),
     "reports": ("各机关政府信息公开工作年度报告", "agencies' annual disclosure reports"),
-    "all_recovered": ("图中数值均由粘连的数字拆分恢复（唯一满足表内勾稽关系的拆分）",
-                      "All values recovered from run-together digits (the only split the table's arithmetic allows)"),
-    "some_recovered": ("斜线条：数值由粘连的数字拆分恢复（唯一满足表内勾稽关系的拆分）",
-                       "Hatched bars: values recovered from run-together digits (the only split the arithmetic allows)"),
+    "all_recovered": ("图中数值均由表内勾稽关系恢复（粘连数字的唯一拆分，或扫描件中看不清的数字）",
+                      "All values recovered by the table's arithmetic (the only split of run-together digits, or "
+                      "unclear scanned digits)"),
+    "some_recovered": ("斜线条：数值由表内勾稽关系恢复（粘连数字的唯一拆分，或扫描件中看不清的数字）",
+                       "Hatched bars: values recovered by the arithmetic (run-together or unclear scanned digits)"),
     "unknown": ("?：原表数字有多种拆分或无法识别，数值不能确定", "?: the printed digits split in more than one way "
                 "or are unreadable; the value is not known"),
-    "flag_note": ("* 含由粘连数字恢复或无法唯一确定的数值", "* includes values recovered from run-together digits "
+    "flag_note": ("* 含由勾稽关系恢复或无法唯一确定的数值", "* includes values recovered by the arithmetic "
                   "or not uniquely determined"),
     "no_data": ("无数据", "no data"),
 }

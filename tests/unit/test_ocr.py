@@ -165,3 +165,67 @@ def test_rules_decide_unsure_readings():
               ("total_processed", "total"): CellValue(8, "8", "ocr", confidence=0.99)})
     resolve({}, t3, {}, "2021")
     assert t3[("granted", "commercial")].flag == "ambiguous" and t3[("granted", "commercial")].candidates == [1, 7]
+
+
+def _research(values: dict) -> dict:
+    """A 2021 Table 3 read by OCR in which only research institutions applied (5 granted)."""
+    t3 = _t3({})
+    for r in ("new_received", "total_processed", "granted"):
+        for c in ("research", "total"):
+            t3[(r, c)] = CellValue(5, "5", "ocr", confidence=0.99)
+    t3.update(values)
+    return t3
+
+
+def test_unread_cell_settled_only_when_two_rules_agree():
+    # ink the recogniser could not read: R2 (its column) gives 5 and R3 (its row) holds with 5
+    t3 = _research({("granted", "research"): CellValue(None, "", "invalid", confidence=0.0)})
+    warnings = resolve({}, t3, {}, "2021")
+    cv = t3[("granted", "research")]
+    assert (cv.value, cv.flag, cv.raw) == (5, "recovered", "")  # the raw text stays what was read
+    assert "hold only with 5" in cv.note and any("granted.research" in w for w in warnings)
+    # the same cell when its row cannot be checked (another cell of it is open): one rule gives 5 with
+    # nothing to check it against, so it stays unread
+    t3 = _research({("granted", "research"): CellValue(None, "", "invalid", confidence=0.0),
+                    ("granted", "natural_person"): CellValue(None, "?", "ambiguous", candidates=[0, 7])})
+    resolve({}, t3, {}, "2021")
+    cv = t3[("granted", "research")]
+    assert (cv.value, cv.flag) == (None, "invalid") and "only one rule settles it (5)" in cv.note
+
+
+def test_confident_reading_in_a_rule_that_cannot_hold_is_left_open():
+    # 120 applications from research institutions; OCR read '20' with confidence 0.99 (a seal took the
+    # '1'), '83' unsure where 0 is printed: R1 holds with no reading of the unsure cell, so the confident
+    # '20' may be the wrong one (it is) and is not kept as a plain reading
+    t3 = _research({})
+    for r in ("new_received", "total_processed", "granted"):
+        for c in ("research", "total"):
+            t3[(r, c)] = CellValue(120, "120", "ocr", confidence=0.99)
+    t3[("new_received", "research")] = CellValue(20, "20", "ocr", confidence=0.99)
+    t3[("carried_over", "research")] = CellValue(83, "83", "ocr", confidence=0.63)
+    resolve({}, t3, {}, "2021")
+    cv = t3[("new_received", "research")]
+    assert (cv.value, cv.flag, cv.candidates) == (None, "ambiguous", [20])
+    assert "R1 table3.research cannot hold" in cv.note
+    assert t3[("carried_over", "research")].flag == "ambiguous"
+    # where the rules hold, confident readings stay as read
+    t3 = _research({})
+    resolve({}, t3, {}, "2021")
+    assert all(cv.flag == "ocr" and cv.value is not None for cv in t3.values())
+
+
+def test_ocr_label_with_one_character_misread_names_its_row():
+    from xxgk.parse import segments
+    from xxgk.text import CELL
+
+    cells = CELL.join(["0" + tag("0", 0.99)] * 7)
+    region = f"1.属子国家秘密{CELL}{cells}\n2.其他法律行政法规禁止公开{CELL}{cells}"
+    _, segs = segments(region, "table3")
+    assert [(s.code, s.misread) for s in segs] == [("denied_state_secret", True),
+                                                   ("denied_prohibited_by_law", False)]
+    # text with a layer of its own (no OCR tags) is matched exactly: a wrong character is no label
+    _, segs = segments(region.replace(cells, CELL.join(["0"] * 7)), "table3")
+    assert [s.code for s in segs] == ["denied_prohibited_by_law"]
+    # a short label (fewer than six characters) is never matched with a character misread
+    _, segs = segments(f"(一)子以公开{CELL}{cells}", "table3")
+    assert [s.code for s in segs if s.code] == []

@@ -83,8 +83,8 @@ def _joined(line: list[Piece]) -> list[str]:
     return text
 
 
-def text_cell(pieces: list[Piece]) -> Cell:
-    """A cell holding the lines of its pieces (the PDF reader's cell)."""
+def text_cell(pieces: list[Piece], span: tuple[float, float] | None = None) -> Cell:
+    """A cell holding the lines of its pieces (the PDF reader's cell); ``span`` (its sides) is not used."""
     return Cell("".join(lines(pieces)))
 
 
@@ -102,8 +102,11 @@ def bands(hs: Sequence[Rule], vs: Sequence[Rule], tol: float = MERGE) -> list[tu
 
 
 def page_blocks(pieces: list[Piece], hs: Sequence[Rule], vs: Sequence[Rule], tol: float = MERGE,
-                make_cell: Callable[[list[Piece]], Cell] = text_cell) -> list:
-    """Blocks of one page in reading order: table rows where rules make cells, text lines elsewhere."""
+                make_cell: Callable[[list[Piece], tuple[float, float]], Cell] = text_cell) -> list:
+    """Blocks of one page in reading order: table rows where rules make cells, text lines elsewhere.
+
+    ``make_cell`` builds a cell from its pieces and its sides (x of the rules left and right of it).
+    """
     if not hs or len(vs) < 2:
         return [Paragraph(t) for t in lines(pieces)]
     rows = bands(hs, vs, tol)
@@ -130,7 +133,7 @@ def page_blocks(pieces: list[Piece], hs: Sequence[Rule], vs: Sequence[Rule], tol
         if table is None:
             table = Table()
             blocks.append(table)
-        table.rows.append([make_cell(cs) for cs in cells])
+        table.rows.append([make_cell(cs, (xs[k], xs[k + 1])) for k, cs in enumerate(cells)])
     # text above the first rule and below the last one
     above = [c for i, c in enumerate(pieces) if not used[i] and c.y >= ys[0]]
     below = [c for i, c in enumerate(pieces) if not used[i] and c.y <= ys[-1]]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ THREADS = int(os.environ.get("XXGK_OCR_THREADS", "1"))  # onnxruntime threads (o
 INK = 185  # grey level (after flattening the paper) below which a pixel is ink
 INK_RULES = 210  # the same for finding rules: a thin rule under a seal or in a faint scan is pale
 MIN_RATIO = 1.5  # narrowest recogniser input (width / height): a lone digit is not padded to a line
+HEIGHT = 48  # the recognition model's input height (PP-OCRv4): table cells are read at it
+PROSE_HEIGHT = 28  # lines of prose are read smaller: a third of the cost, 99 % the same text (bench/ocr_eval.py)
 INSTALL_HINT = ("scanned pages need OCR, which is not installed: run 'make venv', or pip install 'xxgk[ocr]' "
                 "and then pip install --no-deps rapidocr-onnxruntime==1.4.4")
 
@@ -88,6 +91,8 @@ def _modules():
         from rapidocr_onnxruntime.ch_ppocr_rec import TextRecognizer  # noqa: F401
     except Exception as exc:  # ImportError, or a broken OpenCV build (libGL missing)
         raise OcrUnavailable(str(exc)) from None
+    if cv2.getNumThreads() != THREADS:  # like the recogniser: one core per worker, workers run side by side
+        cv2.setNumThreads(THREADS)
     return cv2, np
 
 
@@ -126,19 +131,23 @@ def _digit_classes(chars: list[str]):
 
 # --- recognition ---------------------------------------------------------------------------------
 
-def recognise(crops: list) -> list[Reading]:
+def recognise(crops: list, heights: list[int] | None = None) -> list[Reading]:
     """Recognise line images (H×W×3 uint8); one Reading per crop.
 
+    Each crop is scaled to ``heights[i]`` pixels (default :data:`HEIGHT`, the model's own) keeping its
+    shape; the model's cost grows with the area it is given, so prose is read at :data:`PROSE_HEIGHT`.
     One crop per model call: on one thread, batches padded to a common width were slower (measured:
     a table page 1.6 s one by one, 4.9 s in batches of four, 7 s in eights).
     """
     rec, chars, digits = _recogniser()
-    np = _modules()[1]
+    cv2, np = _modules()
     out = []
-    for crop in crops:
-        ratio = max(MIN_RATIO, crop.shape[1] / crop.shape[0])
-        probs = rec.session(rec.resize_norm_img(crop, ratio)[None].astype(np.float32))[0]
-        out.append(_decode(probs[0], chars, digits, np))
+    for i, crop in enumerate(crops):
+        h = heights[i] if heights else HEIGHT
+        w = max(1, math.ceil(h * crop.shape[1] / crop.shape[0]))
+        x = np.zeros((1, 3, h, max(w, int(h * MIN_RATIO))), np.float32)  # a lone digit is padded, in grey
+        x[0, :, :, :w] = cv2.resize(crop, (w, h)).transpose(2, 0, 1) / 127.5 - 1.0
+        out.append(_decode(rec.session(x)[0][0], chars, digits, np))
     return out
 
 
@@ -424,7 +433,7 @@ def _seal_share(lab, n: int, st, seal, np):
     """Per connected component, the share of its pixels that are a red seal's ink."""
     if seal is None or not seal.any():
         return np.zeros(n)
-    red = np.bincount(lab.ravel(), weights=(seal.ravel() > 0), minlength=n)
+    red = np.bincount(lab[seal > 0], minlength=n)[:n]  # counted over the seal's pixels only: the same, faster
     return red / np.maximum(st[:n, 4], 1)
 
 
@@ -494,6 +503,44 @@ def _prose_lines(text, dpi: float, np) -> list[tuple[int, int, int, int]]:
             if (x1 - x0) * h >= dpi * dpi * 0.001:
                 boxes.append((x0, y0, x1, y1))
     return boxes
+
+
+def _ink_lines(ink, solid, dpi: float, np) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, y0, x1, y1) of the lines of ink in a cell (``ink`` and ``solid``: :func:`_glyph_ink`).
+
+    A line's ends are its outermost clusters of glyph-sized ink: a speck of noise or of a seal far
+    along a wide cell does not stretch the crop (the recogniser reads a small number in a long crop
+    of paper badly, and every column of the crop costs time), but a small mark close beside them (a
+    minus sign, a point) is taken in. A thin run along the cell's side (the fringe of an erased rule)
+    and a dot smaller than any digit are no text.
+    """
+    out = []
+    glyph = (dpi * 0.035) ** 2
+    thin, edge = dpi * 0.025, dpi * 0.04
+    hgt, wid = ink.shape
+    for ly0, ly1 in _runs(solid.sum(1) // 255, 2, max(1, int(dpi * 0.008))):
+        h = ly1 - ly0
+        prof = solid[ly0:ly1].sum(0) // 255
+        keep = []
+        for a, b in _runs(prof, 1, max(2, int(1.5 * h))):
+            if prof[a:b].sum() < glyph / 2:
+                continue  # specks
+            if (h <= thin and (ly0 < edge or ly1 > hgt - edge)) or (b - a <= thin and (a < edge or b > wid - edge)):
+                continue  # the fringe of a rule
+            keep.append((a, b))
+        if not keep:
+            continue
+        a, b = keep[0][0], keep[-1][1]
+        near = max(2, int(0.4 * h))
+        marks = ink[ly0:ly1].sum(0) > 0
+        while a > 0 and marks[max(0, a - near):a].any():  # a mark just before the first glyph
+            a = max(0, a - near) + int(np.argmax(marks[max(0, a - near):a]))
+        while b < wid and marks[b:b + near].any():  # or just after the last one
+            b = b + int(np.nonzero(marks[b:b + near])[0][-1]) + 1
+        if max(h, b - a) < dpi * 0.04:
+            continue  # a dot: no digit or character is this small
+        out.append((a, ly0, b, ly1))
+    return out
 
 
 def _clean_profile(profile, floor: int):
@@ -572,6 +619,25 @@ def _cells(hs, hs_pt, vs_pt, tol: float, s: float, dpi: float) -> list[tuple[int
     return out
 
 
+def _glyph_ink(text, page: _Page):
+    """Where glyphs are: (ink, solid). ``ink`` is ``text`` except near a seal, where the thin remnants
+    of the seal's strokes are taken out (red ink blurred and JPEG-compressed leaves a dark fringe in
+    the red channel; it is what an opening by 2×2 px removes): a '0' crossed by one is cropped without
+    it. ``solid`` is ``ink`` without specks (pieces smaller than a full stop), to tell a glyph from
+    noise; the crops' ends come from ``ink``, so a minus sign or a point beside a number stays in."""
+    cv2, np = _modules()
+    ink = text
+    if page.seal is not None and page.seal.any():
+        k = max(3, int(page.dpi * 0.08))
+        near = cv2.dilate(page.seal, np.ones((k, k), np.uint8)) > 0
+        ink = text.copy()
+        ink[near] = cv2.morphologyEx(text, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))[near]
+    _, lab, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small = st[:, cv2.CC_STAT_AREA] < (page.dpi * 0.025) ** 2
+    small[0] = True
+    return ink, np.where(small[lab], np.uint8(0), np.uint8(255))
+
+
 def read_page(rgb, dpi: float) -> tuple[list, dict]:
     """Blocks of one page image (RGB or grey array at ``dpi``) and what was done to it."""
     cv2, np = _modules()
@@ -583,7 +649,7 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
     gray = page.gray.copy()
     gray[rules > 0] = 255
     page.gray = gray
-    solid = cv2.morphologyEx(text, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))  # specks of noise gone
+    ink, solid = _glyph_ink(text, page)
     s = 72.0 / page.dpi
     hs_pt = [(-y * s, x0 * s, x1 * s) for y, x0, x1 in hs]
     vs_pt = [(x * s, -y1 * s, -y0 * s) for x, y0, y1 in vs]
@@ -596,30 +662,30 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
         cx0, cx1, cy0, cy1 = x0 + inset, x1 - inset, y0 + inset, y1 - inset
         if cx1 - cx0 < 3 or cy1 - cy0 < 3:
             continue
-        cell = text[cy0:cy1, cx0:cx1]
-        if int(solid[cy0:cy1, cx0:cx1].sum()) // 255 < page.dpi * 0.12:
+        sol = solid[cy0:cy1, cx0:cx1]
+        if int(sol.sum()) // 255 < page.dpi * 0.12:
             continue  # no ink (or a speck)
-        for ly0, ly1 in _runs(cell.sum(1) // 255, 2, max(1, int(page.dpi * 0.008))):
-            xs_ink = np.nonzero(cell[ly0:ly1].sum(0))[0]
-            if len(xs_ink) == 0 or (ly1 - ly0) * (xs_ink[-1] - xs_ink[0] + 1) < 6:
-                continue
-            box = (cx0 + int(xs_ink[0]), cy0 + ly0, cx0 + int(xs_ink[-1]) + 1, cy0 + ly1)
+        for lx0, ly0, lx1, ly1 in _ink_lines(ink[cy0:cy1, cx0:cx1], sol, page.dpi, np):
+            box = (cx0 + lx0, cy0 + ly0, cx0 + lx1, cy0 + ly1)
             crops.append(_crop(page.gray, box, np, (x0 + 1, y0 + 1, x1 - 1, y1 - 1)))
             boxes.append(box)
-            in_cell.append((ly1 - ly0) * (xs_ink[-1] - xs_ink[0] + 1) >= (page.dpi * 0.06) ** 2)
+            in_cell.append((ly1 - ly0) * (lx1 - lx0) >= (page.dpi * 0.06) ** 2)
+    cell_crops = len(crops)
     for box in _prose_lines(cv2.subtract(text, table_mask), page.dpi, np):
         crops.append(_crop(page.gray, box, np))
         boxes.append(box)
         in_cell.append(False)
-    readings = recognise(crops)
+    readings = recognise(crops, [HEIGHT] * cell_crops + [PROSE_HEIGHT] * (len(crops) - cell_crops))
     pieces = []
     for (x0, y0, x1, y1), r, cell_ink in zip(boxes, readings, in_cell, strict=True):
         if r.text or cell_ink:  # ink of a glyph's size in a cell that reads as nothing is kept, as unread
             pieces.append(Piece(r.text, (x0 + x1) / 2 * s, -(y0 + y1) / 2 * s, (y1 - y0) * s, r))
     digit_readings: dict[int, Reading] = {}
+    spans: dict[int, tuple[float, float]] = {}
 
-    def make_cell(ps: list[Piece]) -> Cell:
+    def make_cell(ps: list[Piece], span: tuple[float, float]) -> Cell:
         cell = _ocr_cell(ps)
+        spans[id(cell)] = span
         if len(ps) == 1 and isinstance(ps[0].info, Reading) and ps[0].info.as_digits is not None:
             digit_readings[id(cell)] = ps[0].info.as_digits
         return cell
@@ -627,7 +693,7 @@ def read_page(rgb, dpi: float) -> tuple[list, dict]:
     blocks = page_blocks(pieces, hs_pt, vs_pt, tol, make_cell=make_cell)
     for b in blocks:
         if isinstance(b, Table):
-            _value_columns(b, digit_readings)
+            _value_columns(b, digit_readings, spans, tol)
     return blocks, {"dpi": page.dpi, "turned": page.turned, "skew": round(page.skew, 2)}
 
 
@@ -636,27 +702,47 @@ def _numeric(cell: Cell) -> bool:
     return cell.confidence is not None and t.isdigit()
 
 
-def _value_columns(table: Table, digit_readings: dict[int, Reading]) -> None:
+def _value_columns(table: Table, digit_readings: dict[int, Reading], spans: dict[int, tuple[float, float]],
+                   tol: float) -> None:
     """In a column of numbers, a cell that read as a stray word or mark is read again as digits.
 
-    Columns are judged among the rows of the same width that hold at least three numbers; a column
-    where most of those rows hold a number is a value column. The digits reading replaces the word,
-    unsure (confidence at most 0.5), so the rules decide (xxgk.recognition)."""
-    by_width: dict[int, list[list[Cell]]] = {}
+    A column is a pair of sides (the rules left and right of its cells), whatever the width of the
+    rows it crosses (a label cut in two by a seal's stroke, a label column spanning rows). Columns are
+    judged among the rows holding at least three numbers: one where most of those rows hold a number
+    is a value column. In it, below the header, a cell's digits reading replaces a word, unsure (confidence at most 0.5),
+    so the rules decide (xxgk.recognition); a cell with no digits reading stays as read, marked as a
+    value cell (``in_values``: flagged invalid, not taken for a label)."""
+    columns: list[tuple[float, float, list[bool]]] = []  # sides, and per counted row: a number there
+
+    def column(span: tuple[float, float]):
+        return next((c for c in columns if abs(c[0] - span[0]) <= tol and abs(c[1] - span[1]) <= tol), None)
+
     for row in table.rows:
-        if sum(_numeric(c) for c in row) >= 3:
-            by_width.setdefault(len(row), []).append(row)
-    for rows in by_width.values():
-        if len(rows) < 2:
+        if sum(_numeric(c) for c in row) < 3:
             continue
-        for j in range(len(rows[0])):
-            if sum(_numeric(r[j]) for r in rows) < 0.6 * len(rows):
+        for c in row:
+            span = spans.get(id(c))
+            if span is None:
                 continue
-            for r in rows:
-                c = r[j]
-                d = digit_readings.get(id(c))
-                if d is not None and not _numeric(c) and c.text.strip() not in _NA_MARKS:
-                    c.text, c.confidence, c.alternatives = d.text, d.confidence, d.alternatives
+            col = column(span)
+            if col is None:
+                col = (span[0], span[1], [])
+                columns.append(col)
+            col[2].append(_numeric(c))
+    values = [c for c in columns if len(c[2]) >= 2 and sum(c[2]) >= 0.6 * len(c[2])]
+    first = next((i for i, row in enumerate(table.rows) if sum(_numeric(c) for c in row) >= 3), len(table.rows))
+    for row in table.rows[first:]:  # the header above the numbers is words in the same columns
+        for c in row:
+            span = spans.get(id(c))
+            if span is None or not any(abs(v[0] - span[0]) <= tol and abs(v[1] - span[1]) <= tol for v in values):
+                continue
+            if c.confidence is None or _numeric(c) or c.text.strip() in _NA_MARKS:
+                continue
+            d = digit_readings.get(id(c))
+            if d is not None:
+                c.text, c.confidence, c.alternatives = d.text, d.confidence, d.alternatives
+            else:  # a mark or a word where a number goes: a value cell that could not be read
+                c.in_values = True
 
 
 # --- files ---------------------------------------------------------------------------------------
