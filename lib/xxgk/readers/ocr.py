@@ -281,19 +281,21 @@ def _binarise(gray, dpi: float, level: int = 0):
 def _skew(ink, np, cv2) -> float:
     """The angle (degrees) that makes the rows of ink sharpest, within ±4°."""
     h, w = ink.shape
-    scale = min(1.0, 700 / max(w, 1))
-    small = cv2.resize(ink, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
-    sh, sw = small.shape
-    centre = (sw / 2, sh / 2)
 
-    def score(angle: float) -> float:
-        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
-        rot = cv2.warpAffine(small, m, (sw, sh), flags=cv2.INTER_NEAREST, borderValue=0)
-        prof = rot.sum(1, dtype=np.float64)
-        return float(((prof[1:] - prof[:-1]) ** 2).sum())
+    def scorer(width: int):
+        scale = min(1.0, width / max(w, 1))
+        small = cv2.resize(ink, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+        sh, sw = small.shape
 
-    best = max(np.arange(-4.0, 4.01, 0.25), key=score)
-    fine = max(np.arange(best - 0.25, best + 0.26, 0.05), key=score)
+        def score(angle: float) -> float:
+            m = cv2.getRotationMatrix2D((sw / 2, sh / 2), angle, 1.0)
+            rot = cv2.warpAffine(small, m, (sw, sh), flags=cv2.INTER_NEAREST, borderValue=0)
+            prof = rot.sum(1, dtype=np.float64)
+            return float(((prof[1:] - prof[:-1]) ** 2).sum())
+        return score
+
+    best = max(np.arange(-4.0, 4.01, 0.25), key=scorer(350))  # coarse steps on a quarter of the pixels
+    fine = max(np.arange(best - 0.25, best + 0.26, 0.05), key=scorer(700))
     return float(fine)
 
 
@@ -323,9 +325,12 @@ def _line_masks(ink, dpi: float, cv2):
 def _upright(gray, dpi: float) -> tuple[object, int]:
     """Turn a page whose text lines run down the page by ±90° (the turn that reads better wins)."""
     cv2, np = _modules()
-    ink = _binarise(gray, dpi)
-    text = _text_mask(ink, dpi, cv2, np)
-    k = max(3, int(dpi * 0.06))
+    f = min(1.0, 100 / dpi)  # which way the lines run shows as well at 100 dpi, on half the pixels or fewer
+    small = gray if f == 1 else cv2.resize(gray, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    sdpi = dpi * f
+    ink = _binarise(small, sdpi)
+    text = _text_mask(ink, sdpi, cv2, np)
+    k = max(3, int(sdpi * 0.06))
     across = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
     down = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
 
@@ -333,7 +338,7 @@ def _upright(gray, dpi: float) -> tuple[object, int]:
         n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
         w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
         long = (w > 3 * h) if axis == 0 else (h > 3 * w)
-        return int((long & (np.maximum(w, h) > dpi * 0.3)).sum())
+        return int((long & (np.maximum(w, h) > sdpi * 0.3)).sum())
 
     if elongated(down, 1) <= 0.5 * max(elongated(across, 0), 3):
         return gray, 0  # plainly upright; otherwise the turn whose lines read best wins
