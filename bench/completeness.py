@@ -32,6 +32,18 @@ def _complete(out: Path) -> tuple[int, int, int]:
     return int(r["n"].iloc[0]), int(r["c"].iloc[0]), int(r["i"].iloc[0])
 
 
+def _score(golds: list[dict], cells_of) -> tuple[int, int, int]:
+    """(exact reports, cells not known or wrong, inferred cells differing from gold) over the gold reports,
+    ``cells_of(gold)`` giving a report's cells as {(table, key): (value, flag)}."""
+    exact = wrong = bad = 0
+    for g in golds:
+        w, bi = _compare(cells_of(g), g)
+        exact += w == 0
+        wrong += w
+        bad += bi
+    return exact, wrong, bad
+
+
 def _gold_cells(gold: dict) -> dict:
     return {(t, tuple(k.split("."))): v for t in ("table2", "table3", "table4") for k, v in gold[t].items()}
 
@@ -64,15 +76,12 @@ def main() -> None:
         print(f"bulk: {c} of {n} reports complete ({c / n:.1%}); {i} cells inferred from evidence outside the tables")
 
         golds = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((corpus / "gold").glob("*.json"))]
-        exact = wrong_cells = bad_inferred = 0
-        for g in golds:
+        def parsed_alone(g: dict) -> dict:
             rep = xxgk.parse_file(corpus / g["file"])
-            cells = {(t, k): (cv.value, cv.flag) for t in ("table2", "table3", "table4")
-                     for k, cv in getattr(rep, t).items()}
-            w, bi = _compare(cells, g)
-            exact += w == 0
-            wrong_cells += w
-            bad_inferred += bi
+            return {(t, k): (cv.value, cv.flag) for t in ("table2", "table3", "table4")
+                    for k, cv in getattr(rep, t).items()}
+
+        exact, wrong_cells, bad_inferred = _score(golds, parsed_alone)
         print(f"gold, each file alone: {exact} of {len(golds)} reports exact, {wrong_cells} cells not known or "
               f"wrong, {bad_inferred} inferred cells differing from gold")
 
@@ -96,8 +105,7 @@ def main() -> None:
         by_file = ds.reports.set_index("source_file")["report_id"]
         frames = {"table2": (ds.active_disclosure, "item", "measure"), "table3": (ds.applications, "row", "applicant"),
                   "table4": (ds.review_litigation, "proceeding", "outcome")}
-        exact = wrong_cells = bad_inferred = 0
-        for g in golds:
+        def built(g: dict) -> dict:
             rid = by_file.get(Path(g["file"]).name)
             cells = {}
             for t, (df, k1, k2) in frames.items():
@@ -105,10 +113,9 @@ def main() -> None:
                 values = sub["value"].astype("Float64").fillna(sub["amount"]) if "amount" in sub else sub["value"]
                 for x, y, v, f in zip(sub[k1], sub[k2], values, sub["flag"], strict=True):
                     cells[(t, (str(x), str(y)))] = (None if pd.isna(v) else v, f)
-            w, bi = _compare(cells, g)
-            exact += w == 0
-            wrong_cells += w
-            bad_inferred += bi
+            return cells
+
+        exact, wrong_cells, bad_inferred = _score(golds, built)
         print(f"gold, built with the bulk reports: {exact} of {len(golds)} reports exact, {wrong_cells} cells not known "
               f"or wrong, {bad_inferred} inferred cells differing from gold")
     finally:

@@ -386,11 +386,13 @@ def _floats(values) -> np.ndarray:
     return pd.to_numeric(s.astype("object").where(s.notna(), np.nan), errors="coerce").to_numpy(dtype=float)
 
 
-def _report_id(ds, report: str, year: int | None) -> str:
-    """A report given as report_id, or as an agency (name, as printed, or id) and year."""
+def _report(ds, report: str, year: int | None) -> tuple[str, pd.Series]:
+    """A report given as report_id, or as an agency (name, as printed, or id) and year: its id and its
+    reports row."""
     from .dataset import report_id
 
-    return report_id(ds, report, year)
+    rid = report_id(ds, report, year)
+    return rid, ds.reports.set_index("report_id").loc[rid]
 
 
 def _agency_id(ds, agency: str) -> str:
@@ -470,8 +472,7 @@ def _height(n: int, base: float = 1.3, per: float = 0.3) -> float:
 
 def publication_volumes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """Table 2 counts as horizontal bars (the non-zero ones), fees in the title; None when all are 0."""
-    report_id = _report_id(ds, report, year)
-    rep = ds.reports.set_index("report_id").loc[report_id]
+    report_id, rep = _report(ds, report, year)
     df = _cells(ds.active_disclosure, report_id)
     counts = df[~df["measure"].isin(["amount_10k_yuan", "procurement_amount"]) & df["item"].notna()]
     vals = _floats(counts["value"])
@@ -496,8 +497,7 @@ def publication_volumes(ds, report: str, lang: str = "zh", *, year: int | None =
 
 def applications_by_applicant(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """New applications by applicant type; None when the report has no new application."""
-    report_id = _report_id(ds, report, year)
-    rep = ds.reports.set_index("report_id").loc[report_id]
+    report_id, rep = _report(ds, report, year)
     a = _cells(ds.applications, report_id)
     new = a[(a["row"] == "new_received") & (a["applicant"] != "total")]
     vals = _floats(new["value"])
@@ -543,8 +543,7 @@ def _group_values(ds, report_id: str) -> tuple[list[float], list[str], float]:
 
 def outcomes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | NoChart | None:
     """What happened to the applications handled: the six outcome groups, with their share of the total."""
-    report_id = _report_id(ds, report, year)
-    rep = ds.reports.set_index("report_id").loc[report_id]
+    report_id, rep = _report(ds, report, year)
     vals, flags, total = _group_values(ds, report_id)
     if np.nansum(vals) == 0 and not any(f in _UNKNOWN for f in flags):
         if np.isfinite(total) and total > 0:  # （七）总计 printed, every outcome row 0: R2 fails
@@ -576,8 +575,7 @@ def outcomes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> F
 
 def reasons(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """The reasons within refused, unable and not processed (总计 column, the non-zero ones)."""
-    report_id = _report_id(ds, report, year)
-    rep = ds.reports.set_index("report_id").loc[report_id]
+    report_id, rep = _report(ds, report, year)
     a = _cells(ds.applications, report_id)
     tot = a[a["applicant"] == "total"].set_index("row")
     leaves = [r for r in md.codes_of("table3_row") if r.startswith(("denied_", "unable_", "rejected_"))]
@@ -604,8 +602,7 @@ def reasons(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Fi
 
 def review_litigation(ds, report: str, lang: str = "zh", *, year: int | None = None) -> Figure | None:
     """Reviews and lawsuits by result (Table 4) as grouped bars; None when there were none."""
-    report_id = _report_id(ds, report, year)
-    rep = ds.reports.set_index("report_id").loc[report_id]
+    report_id, rep = _report(ds, report, year)
     r = _cells(ds.review_litigation, report_id)
     r = r[r["flag"].astype("object") != "missing"]
     vals = _floats(r["value"])
@@ -981,10 +978,9 @@ def narrative_volumes(ds, report: str, lang: str = "zh", *, year: int | None = N
 
     Returns None when the prose states no figure (summaries.narrative_summary says so in a sentence).
     """
-    report_id = _report_id(ds, report, year)
     from .figures import ITEMS, measures, published_by_channel
 
-    rep = ds.reports.set_index("report_id").loc[report_id]
+    report_id, rep = _report(ds, report, year)
     f = ds.narrative_figures
     f = f[f["report_id"] == report_id]
     if f.empty:

@@ -25,18 +25,19 @@ _DOC_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 _DOC_TAIL = b"</w:body></w:document>"
 
 
-def _docx(body_chunks, chunk_repeats: int) -> bytes:
-    """A minimal .docx whose document.xml body is ``body_chunks`` written ``chunk_repeats`` times
-    (streamed into the ZIP, so that a file of gigabytes uncompressed is built in little memory)."""
+def _docx(body_chunks, chunk_repeats: int, before: bytes = b"", after: bytes = b"") -> bytes:
+    """A minimal .docx whose document.xml body is ``body_chunks`` written ``chunk_repeats`` times between
+    ``before`` and ``after`` (streamed into the ZIP, so that a file of gigabytes uncompressed is built in
+    little memory)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.writestr("[Content_Types].xml", _CT)
         z.writestr("_rels/.rels", _RELS)
         with z.open("word/document.xml", "w", force_zip64=True) as fh:
-            fh.write(_DOC_HEAD)
+            fh.write(_DOC_HEAD + before)
             for _ in range(chunk_repeats):
                 fh.write(body_chunks)
-            fh.write(_DOC_TAIL)
+            fh.write(after + _DOC_TAIL)
     return buf.getvalue()
 
 
@@ -48,18 +49,7 @@ def docx_tiny_paragraphs(paragraphs: int = 6_000_000) -> bytes:
 
 def docx_whitespace(megabytes: int = 2000) -> bytes:
     """A .docx whose document.xml is mostly whitespace inside one text run (the issue's 2 MB file: 4.2 GB)."""
-    head = _DOC_HEAD + b'<w:p><w:r><w:t xml:space="preserve">'
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        z.writestr("[Content_Types].xml", _CT)
-        z.writestr("_rels/.rels", _RELS)
-        with z.open("word/document.xml", "w", force_zip64=True) as fh:
-            fh.write(head)
-            block = b" " * (1 << 20)
-            for _ in range(megabytes):
-                fh.write(block)
-            fh.write(b"</w:t></w:r></w:p>" + _DOC_TAIL)
-    return buf.getvalue()
+    return _docx(b" " * (1 << 20), megabytes, b'<w:p><w:r><w:t xml:space="preserve">', b"</w:t></w:r></w:p>")
 
 
 def _pdf(objects: list[bytes]) -> bytes:
