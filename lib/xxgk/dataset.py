@@ -476,24 +476,26 @@ def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool
         LookupError: ``agency`` matches no report (the message names the nearest known agencies).
     """
     p = Path(path) if path else default_path()
+    narrowed = agency is not None or year is not None
     for _ in range(20):  # a swap between two renames can move the folder while it is opened: look again
-        lifecycle.recover(p)
+        present = lifecycle.present(p)
         generation = lifecycle.generation(p)
-        if not (p / "reports.parquet").exists():
+        if not present:
             raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
-        try:
+        try:  # everything load() needs from reports.parquet is read here, from one generation of the folder
             rds = pads.dataset(p / "reports.parquet")
-            copies = copies or "is_canonical" not in rds.schema.names  # a dataset built before copies were told
-            reports = rds.to_table(filter=_filter("reports", agency, year, None, copies))
+            old = "is_canonical" not in rds.schema.names  # a dataset built before copies were told
+            reports = rds.to_table(filter=_filter("reports", agency, year, None, copies or old))
+            has_copies = not old and _has_copies(rds)
+            everything = rds.to_table(columns=["agency", "agency_id", "agency_parsed", "year"]).to_pandas() \
+                if narrowed and reports.num_rows == 0 else None
         except FileNotFoundError:
             continue
         if lifecycle.generation(p) == generation:
             break
     else:
         raise FileNotFoundError(f"the dataset in {p} kept being replaced while it was read; try again")
-    if (agency is not None or year is not None) and reports.num_rows == 0:
-        everything = pads.dataset(p / "reports.parquet").to_table(
-            columns=["agency", "agency_id", "agency_parsed", "year"]).to_pandas()
+    if everything is not None:
         names = sorted(set(everything["agency"].dropna()))
         wanted = [agency] if isinstance(agency, str) else list(agency or [])
         mine = everything[everything[["agency", "agency_id", "agency_parsed"]].isin(wanted).any(axis=1)] \
@@ -504,14 +506,13 @@ def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool
         asked = [year] if isinstance(year, int) else list(year or [])
         raise LookupError(f"no report{' of ' + ', '.join(wanted) if wanted else ''} for {', '.join(map(str, asked))} "
                           f"in {p}; years known: {_years_text(years)}")
-    narrowed = agency is not None or year is not None or (not copies and _has_copies(p))
-    ids = reports.column("report_id").to_pylist() if narrowed else None
+    ids = reports.column("report_id").to_pylist() if narrowed or (not copies and has_copies) else None
     return Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids, generation)
 
 
-def _has_copies(p: Path) -> bool:
-    """Whether the dataset holds reports that are not canonical (so tables must be read by report id)."""
-    rds = pads.dataset(p / "reports.parquet")
+def _has_copies(rds) -> bool:
+    """Whether a dataset's reports (a pyarrow dataset of reports.parquet) hold reports that are not canonical
+    (so tables must be read by report id)."""
     if "is_canonical" not in rds.schema.names:
         return False
     t = rds.to_table(columns=["is_canonical"])
@@ -606,12 +607,26 @@ def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
         FileNotFoundError: no dataset at ``path``.
         SQLError: the query is not a query, is refused, or fails (the message is one line).
     """
-    import duckdb
 
     p = Path(path) if path else default_path()
-    lifecycle.recover(p)
-    if not (p / "reports.parquet").exists():
-        raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+    for _ in range(5):  # a rebuild that replaces the folder during the query: run it again on the new dataset
+        if not lifecycle.present(p):
+            raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
+        generation = lifecycle.generation(p)
+        try:
+            df = _run_query(p, query)
+        except SQLError:
+            if lifecycle.generation(p) != generation:
+                continue
+            raise
+        if lifecycle.generation(p) == generation:
+            return df
+    raise SQLError(f"the dataset in {p} kept being replaced while the query ran; try again")
+
+
+def _run_query(p: Path, query: str) -> pd.DataFrame:
+    import duckdb
+
     con = _readonly_connection(p)
     try:
         try:
@@ -657,8 +672,7 @@ def _con(path: str | Path | None):
     import duckdb
 
     p = Path(path) if path else default_path()
-    lifecycle.recover(p)
-    if not (p / "reports.parquet").exists():
+    if not lifecycle.present(p):
         raise FileNotFoundError(f"no dataset in {p}: run `xxgk build` (or `make data`) first")
     con = duckdb.connect()
     for name in STORED:

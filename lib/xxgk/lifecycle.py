@@ -215,6 +215,24 @@ def recover(out: Path, wait_s: float = 2.0) -> None:
         time.sleep(0.02)
 
 
+def present(out: Path, name: str = "reports.parquet", wait_s: float = 2.0) -> bool:
+    """Whether ``out`` holds a dataset (its file ``name``), after :func:`recover`.
+
+    A reader can look in the instant between a swap's two renames, when the folder is missing and the
+    previous one sits beside it as ``.NAME.old-*``; it then looks again (up to ``wait_s``) rather than
+    report that there is no dataset.
+    """
+    out = Path(out)
+    deadline = time.monotonic() + wait_s
+    while True:
+        recover(out, wait_s)
+        if (out / name).exists():
+            return True
+        if not any(out.parent.glob(f".{out.name}.old-*")) or time.monotonic() > deadline:
+            return (out / name).exists()
+        time.sleep(0.02)
+
+
 def clean(out: Path) -> None:
     """:func:`recover` for a build that holds the lock: mend and remove every leftover temporary folder."""
     try:

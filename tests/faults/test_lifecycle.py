@@ -77,6 +77,28 @@ def test_a_killed_build_leaves_nothing_that_lasts(faulty):
     assert res.errors == 0 and res.reports > len(GOOD)
 
 
+def test_a_reader_between_two_renames_waits_for_the_new_dataset(faulty, monkeypatch):
+    """The swap's first rename lands just after the reader's recovery found the folder in place: the
+    reader looks again and reads the new dataset instead of saying there is none."""
+    out = faulty.out
+    real_recover, calls = lifecycle.recover, []
+
+    def recover_then_swap_starts(path, wait_s=2.0):
+        real_recover(path, wait_s)
+        if not calls:
+            calls.append(path)
+            os.rename(out, out.parent / f".{out.name}.old-test")  # the swap's first rename …
+            threading.Timer(0.3, os.rename, (new, out)).start()  # … and, a moment later, its second
+
+    with lifecycle.build_lock(out):  # the build holds its lock through the swap
+        new = lifecycle.staging(out)
+        for p in (out.parent / f"{out.name}").iterdir():
+            shutil.copy(p, new / p.name)
+        monkeypatch.setattr(lifecycle, "recover", recover_then_swap_starts)
+        assert len(xxgk.load(out).reports) == len(GOOD)
+        assert calls and out.exists()
+
+
 @pytest.mark.parametrize("atomic", [True, False], ids=["exchange", "two-renames"])
 def test_readers_during_swaps_break_nothing(faulty, monkeypatch, atomic):
     if not atomic:
@@ -90,6 +112,7 @@ def test_readers_during_swaps_break_nothing(faulty, monkeypatch, atomic):
             try:
                 n = len(xxgk.load(faulty.out).reports)
                 assert n == len(GOOD)
+                assert xxgk.sql("select count(*) as n from reports", faulty.out)["n"][0] == len(GOOD)
                 reads[0] += 1
             except BaseException as exc:  # noqa: BLE001 — any failure of a reader is the test's failure
                 failures.append(exc)
