@@ -641,11 +641,26 @@ def _run_query(p: Path, query: str) -> pd.DataFrame:
                 word = (st.query.split() or [kind])[0].lower()
                 raise SQLError(f"only queries can run (select, with, describe, show, summarize), not {word}")
         try:
-            return con.execute(query).df()
+            res = con.execute(query)
+            return _integer_columns(res.df(), [str(d[1]) for d in res.description])
         except duckdb.Error as exc:
             raise SQLError(_first_line(exc)) from None
     finally:
         con.close()
+
+
+_SQL_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                 "UBIGINT", "UHUGEINT"}
+
+
+def _integer_columns(df: pd.DataFrame, types: list[str]) -> pd.DataFrame:
+    """Integer columns of a query's result as ``Int64`` where DuckDB handed them over as floats (a ``sum``
+    is a HUGEINT, an integer column with NULLs), so counts print as ``93``, not ``93.0``."""
+    for i, kind in enumerate(types):
+        s = df.iloc[:, i]
+        if kind in _SQL_INTEGERS and pd.api.types.is_float_dtype(s) and s.dropna().abs().le(2**53).all():
+            df.isetitem(i, s.astype("Int64"))  # below 2**53 the float held the integer exactly
+    return df
 
 
 def _first_line(exc: BaseException) -> str:

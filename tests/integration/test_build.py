@@ -144,6 +144,14 @@ def test_year_over_year(built):
 def test_sql(built):
     df = xxgk.sql("select count(*) n from applications where row = 'new_received' and applicant = 'total'", built)
     assert df["n"].iloc[0] == len(xxgk.load(built).reports)
+    sums = xxgk.sql("select (select sum(value) from applications) as total, "
+                    "(select sum(is_passed::int) from checks) as passed, (select sum(value) / 2 from applications) "
+                    "as half, (select max(case when false then 1 end) from reports) as nothing", built)
+    assert [str(t) for t in sums.dtypes[:3]] == ["Int64", "Int64", "float64"]  # counts print as 93, not 93.0
+    assert pd.api.types.is_integer_dtype(sums["nothing"]) and sums["nothing"].isna().all()
+    ds = xxgk.load(built)
+    assert sums["total"].iloc[0] == ds.applications["value"].sum() > 0
+    assert sums["passed"].iloc[0] == ds.checks["is_passed"].sum() > 0
 
 
 def _copy_raw(tmp: Path) -> Path:
