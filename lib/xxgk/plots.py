@@ -22,6 +22,7 @@ the text kept as text (:func:`to_svg`): a third of the size of a PNG and sharp a
 from __future__ import annotations
 
 import io
+import logging
 import re
 from functools import cache
 from hashlib import sha1
@@ -91,6 +92,7 @@ def setup() -> str:
     path = font_path()
     font_manager.fontManager.addfont(str(path))
     family = font_manager.FontProperties(fname=str(path)).get_name()
+    logging.getLogger("matplotlib.font_manager").addFilter(_OneWeight(family))
     _inline_figures()
     # a light grid style (the rc that seaborn's "whitegrid" sets, written out: importing seaborn only for
     # its theme costs most of a kernel's start-up)
@@ -109,6 +111,20 @@ def setup() -> str:
         "xtick.color": "#3c464f", "ytick.color": "#3c464f", "svg.fonttype": "none", "svg.hashsalt": "xxgk",
     })
     return family
+
+
+class _OneWeight(logging.Filter):
+    """Drops matplotlib's "Failed to find font weight bold for <the CJK font>": the font ships one weight,
+    so a bold title (``fontweight="bold"``) is drawn in it at its regular weight, and Chinese still shows.
+    Every other font message (a missing glyph, another font not found) still gets through."""
+
+    def __init__(self, family: str):
+        super().__init__()
+        self.family = family
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not (msg.startswith("findfont: Failed to find font weight") and f" for {self.family}," in msg)
 
 
 def _inline_figures() -> None:
