@@ -15,7 +15,8 @@ no extensions, settings locked.
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from collections import OrderedDict
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -100,21 +101,36 @@ def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
         if c.name == "measure" and table.name in ("narrative_figures", "text_counts"):
             from .figures import measures
 
-            cats = list(measures())
-            extra = [v for v in pd.unique(df[c.name].dropna()) if v not in cats]
-            df[c.name] = pd.Categorical(df[c.name], categories=cats + sorted(extra), ordered=True)
+            df[c.name] = _categorical(df[c.name], tuple(measures()))
         elif c.name in CODE_COLUMNS:
-            cats = _categories(CODE_COLUMNS[c.name])
-            extra = [v for v in pd.unique(df[c.name].dropna()) if v not in cats]
-            df[c.name] = pd.Categorical(df[c.name], categories=cats + sorted(extra), ordered=True)
+            df[c.name] = _categorical(df[c.name], tuple(_categories(CODE_COLUMNS[c.name])))
         elif c.dtype == "category" and c.allowed:
-            extra = [v for v in pd.unique(df[c.name].dropna()) if v not in c.allowed]
-            df[c.name] = pd.Categorical(df[c.name], categories=list(c.allowed) + sorted(extra), ordered=True)
+            df[c.name] = _categorical(df[c.name], tuple(c.allowed))
         elif c.dtype == "list[Float64]":
             df[c.name] = df[c.name].map(_whole_numbers)
-        else:
+        elif str(df[c.name].dtype) != str(_PANDAS[c.dtype]):
             df[c.name] = df[c.name].astype(_PANDAS[c.dtype])
     return df[table.names]
+
+
+def _categorical(values: pd.Series, known: tuple) -> pd.Categorical:
+    """``values`` as an ordered categorical of the known codes in their declared order, then any other
+    value found (sorted): a code the metadata does not know is kept, never dropped."""
+    seen = pd.unique(values.dropna())
+    extra = tuple(sorted(v for v in seen if v not in _code_set(known)))
+    dtype = _categorical_dtype(known + extra)
+    codes = dtype.categories.get_indexer(values.astype("object"))  # -1 (no value) where null
+    return pd.Categorical.from_codes(codes, dtype=dtype)
+
+
+@cache
+def _code_set(known: tuple) -> frozenset:
+    return frozenset(known)
+
+
+@lru_cache(maxsize=512)
+def _categorical_dtype(categories: tuple) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(list(categories), ordered=True)
 
 
 def _short(label: str) -> str:
@@ -476,6 +492,10 @@ def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool
         LookupError: ``agency`` matches no report (the message names the nearest known agencies).
     """
     p = Path(path) if path else default_path()
+    shared = _shared_key(p, agency, year, copies)
+    if shared is not None and shared in _SHARED:
+        _SHARED.move_to_end(shared)
+        return _SHARED[shared]
     narrowed = agency is not None or year is not None
     for _ in range(20):  # a swap between two renames can move the folder while it is opened: look again
         present = lifecycle.present(p)
@@ -507,7 +527,33 @@ def load(path: str | Path | None = None, *, agency=None, year=None, copies: bool
         raise LookupError(f"no report{' of ' + ', '.join(wanted) if wanted else ''} for {', '.join(map(str, asked))} "
                           f"in {p}; years known: {_years_text(years)}")
     ids = reports.column("report_id").to_pylist() if narrowed or (not copies and has_copies) else None
-    return Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids, generation)
+    ds = Dataset(p, _finish_frame(reports.to_pandas(), "reports"), ids, generation)
+    if shared is not None and shared[1] == generation:
+        _SHARED[shared] = ds
+        while len(_SHARED) > SHARED_LOADS:
+            _SHARED.popitem(last=False)
+    return ds
+
+
+SHARE_ENV = "XXGK_SHARE_LOADS"
+SHARED_LOADS = 8  # datasets kept when loads are shared (a page renderer's kernel: an agency in two languages)
+_SHARED: OrderedDict[tuple, Dataset] = OrderedDict()
+
+
+def _shared_key(p: Path, agency, year, copies: bool) -> tuple | None:
+    """The key under which :func:`load` shares its Dataset, or None when loads are not shared.
+
+    Only the page renderer shares (its kernels run with ``XXGK_SHARE_LOADS=1``): consecutive pages show the
+    same agency in other years and languages, and one Dataset computes its derived tables once for all of
+    them. The key holds the folder's generation, so a rebuild is never served from the cache. Not for
+    interactive use, where a Dataset changed by one caller must not be what the next one gets.
+    """
+    if os.environ.get(SHARE_ENV) != "1":
+        return None
+    generation = lifecycle.generation(p)
+    if generation is None:
+        return None
+    return (str(p.resolve()), generation, repr(agency), repr(year), bool(copies))
 
 
 def _has_copies(rds) -> bool:
@@ -749,7 +795,8 @@ def comparison(year: int, path: str | Path | None = None, level: str | None = No
         from review_litigation l join r using (report_id) group by l.report_id)
     select r.*, per.* exclude (report_id), rl.review_count, rl.litigation_count, rl.table4_missing
     from r left join per using (report_id) left join rl using (report_id)
-    order by new_received_count desc nulls last"""
+    order by new_received_count desc nulls last, agency, report_id  -- ties in one order, run after run
+    """
     try:
         df = con.execute(q, args).df()
     finally:
@@ -798,7 +845,7 @@ def quality(path: str | Path | None = None, year: int | None = None, copies: boo
                                      for t in ("active_disclosure", "applications", "review_litigation"))
                 + ") group by flag order by flag", args * 3).df(),
             "templates": con.execute(f"select template, format, count(*) as reports from {r} "
-                                     f"group by template, format order by reports desc", args).df(),
+                                     f"group by template, format order by reports desc, template, format", args).df(),
             "failing": con.execute(
                 f"select agency, year, rule, count(*) as failed_results, "
                 f"string_agg(scope, ', ' order by scope) as scopes "

@@ -324,6 +324,9 @@ def _worker(tasks, results, out: str, timeout: int) -> None:
     # nbformat's schema validator imports jsonschema, which compiles the optional rfc3987-syntax grammar
     # (≈ 2 s of CPU) for a URI format that notebook validation never checks: not in a worker
     sys.modules.setdefault("rfc3987_syntax", None)
+    from .dataset import SHARE_ENV
+
+    os.environ.setdefault(SHARE_ENV, "1")  # the kernel shares loads between pages of one agency (dataset._shared_key)
     try:
         from .engine import WarmKernel
 
@@ -350,6 +353,13 @@ def _worker(tasks, results, out: str, timeout: int) -> None:
             kernel.shutdown()
 
 
+def _queue_order(job: Job) -> tuple:
+    """Pages that show the same data one after another (an agency's years, each in both languages), so
+    that a kernel's shared loads serve them all; the kinds of page in the plan's order."""
+    same = {k: v for k, v in job.parameters.items() if k != "lang"}
+    return NOTEBOOKS.index(job.notebook), json.dumps(same, sort_keys=True, default=str, ensure_ascii=False), job.lang
+
+
 def render_all(jobs: list[Job], out: Path, workers: int | None = None, progress: bool = True,
                timeout: int = 600) -> list[tuple]:
     """Render jobs on ``workers`` processes, each with a warm kernel. Returns (rel, error, seconds)
@@ -364,7 +374,7 @@ def render_all(jobs: list[Job], out: Path, workers: int | None = None, progress:
     workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
     ctx = mp.get_context("spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
-    for j in jobs:
+    for j in sorted(jobs, key=_queue_order):
         tasks.put(j)
 
     def start():

@@ -94,8 +94,9 @@ def woff(chars: frozenset[int]) -> bytes:
                 sTypoLineGap=os2.sTypoLineGap, usWinAscent=os2.usWinAscent, usWinDescent=os2.usWinDescent,
                 usWeightClass=os2.usWeightClass, achVendID=os2.achVendID)
     fb.setupPost()
-    for k in ("xMin", "yMin", "xMax", "yMax"):
-        setattr(fb.font["head"], k, getattr(head, k))
+    for k in ("xMin", "yMin", "xMax", "yMax", "created", "modified"):  # the source's dates, not today's:
+        setattr(fb.font["head"], k, getattr(head, k))  # the same page text gives the same bytes on any day
+    fb.font.recalcTimestamp = False
     fb.font.flavor = "woff"
     buf = io.BytesIO()
     fb.save(buf)

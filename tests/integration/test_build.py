@@ -315,3 +315,41 @@ def test_several_files_for_one_agency_year(tmp_path):
     build([src], tmp_path / "out", workers=2, progress=False)
     ds = xxgk.load(tmp_path / "out")
     assert list(ds.reports["source_file"]) == ["page.txt"] and bool(ds.reports["is_preferred"].iloc[0])
+
+
+def test_shared_loads_only_for_the_page_renderer_and_only_within_one_build(tmp_path, monkeypatch):
+    from xxgk import dataset
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("pingtan-2022.txt", "pingtan-2023.txt", "shanhaiguan-2023.txt"):
+        shutil.copy(RAW / name, raw / name)
+    out = tmp_path / "out"
+    build([raw], out, workers=1, progress=False)
+    monkeypatch.delenv(dataset.SHARE_ENV, raising=False)
+    assert xxgk.load(out, agency="平潭综合实验区") is not xxgk.load(out, agency="平潭综合实验区")  # users get their own
+    monkeypatch.setenv(dataset.SHARE_ENV, "1")  # as in the renderer's kernels
+    monkeypatch.setattr(dataset, "_SHARED", type(dataset._SHARED)())
+    first = xxgk.load(out, agency="平潭综合实验区")
+    assert xxgk.load(out, agency="平潭综合实验区") is first
+    assert xxgk.load(out, agency="平潭综合实验区", year=2023) is not first  # other filters, another dataset
+    assert len(first.applications) > 0  # a table read once serves every page that shares the dataset
+    (raw / "pingtan-2023.txt").write_text((raw / "pingtan-2023.txt").read_text(encoding="utf-8") + "\n",
+                                          encoding="utf-8")
+    build([raw], out, workers=1, progress=False)  # a rebuild: never served from the cache
+    again = xxgk.load(out, agency="平潭综合实验区")
+    assert again is not first and len(again.reports) == 2
+    assert len(dataset._SHARED) <= dataset.SHARED_LOADS
+
+
+def test_pages_that_show_the_same_data_are_queued_together():
+    from xxgk.render import Job, _queue_order
+
+    jobs = [Job("agency_year", {"agency": a, "year": y, "lang": lg, "data": "d"}, f"{lg}/{a}-{y}", "", lang=lg)
+            for lg in ("zh", "en") for a in ("ag-2", "ag-1") for y in (2023, 2022)]
+    jobs.append(Job("data_quality", {"year": 0, "lang": "zh", "data": "d"}, "q", ""))
+    order = [(j.notebook, j.parameters.get("agency"), j.parameters["year"], j.lang)
+             for j in sorted(jobs, key=_queue_order)]
+    assert order[:4] == [("agency_year", "ag-1", 2022, "en"), ("agency_year", "ag-1", 2022, "zh"),
+                         ("agency_year", "ag-1", 2023, "en"), ("agency_year", "ag-1", 2023, "zh")]
+    assert order[-1][0] == "data_quality"

@@ -28,6 +28,23 @@ def test_a_page_gets_the_glyphs_it_uses_and_no_others():
     assert webfont.font_face("Annual report 2023: 81 applications") == ""
 
 
+def test_the_same_text_gives_the_same_font_on_any_day(monkeypatch):
+    """A page rendered again is byte for byte the same: the font carries the source font's dates, not
+    the time it was built."""
+    import time
+
+    chars = webfont.characters("政府信息公开工作年度报告")
+    today = webfont.woff(chars)
+    webfont.woff.cache_clear()
+    later = time.time() + 400 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert webfont.woff(chars) == today
+    webfont.woff.cache_clear()
+    head = TTFont(io.BytesIO(today))["head"]
+    source = webfont._source().font["head"]
+    assert (head.created, head.modified) == (source.created, source.modified)
+
+
 def test_rare_characters_get_their_glyph_and_the_font_keeps_its_notices():
     rare = "堃镕䶮"  # names' characters outside GB 2312 (the last from CJK Extension A); the source font has them
     rule = webfont.font_face("申请" + rare)
