@@ -177,6 +177,14 @@ def amount(v) -> str:
     return f"{float(v):,.4f}".rstrip("0").rstrip(".")
 
 
+def money_text(v) -> str:
+    """An amount of money as printed (the 万元 of 行政事业性收费 often carry six decimals): thousands
+    separators, every decimal the report gave, none added."""
+    if is_na(v):
+        return "—"
+    return f"{float(v):,.6f}".rstrip("0").rstrip(".")
+
+
 def _clip(text, n: int) -> str:
     s = "" if is_na(text) else str(text)
     return s if len(s) <= n else s[: n - 1] + "…"
@@ -699,7 +707,10 @@ def table2(ds, rid: str, lang: str = "zh") -> Html:
     t2 = _rows(ds, "active_disclosure", rid)
     if t2.empty or (t2["flag"].astype("object") == "missing").all():
         return sentence("t2_missing", lang)
-    vals = np.array([_f(v) for v in t2["value"]])
+    money = md.table2_money_measures()
+    is_money = t2["measure"].astype(str).isin(money).to_numpy()
+    # a money measure's number is in ``amount`` (``value`` holds counts only)
+    vals = np.array([_f(a if m else v) for v, a, m in zip(t2["value"], t2["amount"], is_money, strict=True)])
     flags = ["" if is_na(f) else str(f) for f in t2["flag"]]
     if np.nansum(np.abs(vals)) == 0 and not any(f in UNKNOWN or f == "note" for f in flags):
         return sentence("t2_zero", lang)
@@ -707,16 +718,22 @@ def table2(ds, rid: str, lang: str = "zh") -> Html:
     rows = []
     for item, g in t2.groupby("item", observed=True, sort=True):
         r = {"item": label("table2", item, lang)}
-        for m, v, f, raw, unit in zip(g["measure"].astype(str), g["value"], g["flag"], g["raw"], g["unit"], strict=True):
+        for m, v, a, f, raw, unit in zip(g["measure"].astype(str), g["value"], g["amount"], g["flag"], g["raw"],
+                                         g["unit"], strict=True):
             f = "" if is_na(f) else str(f)
-            text = amount(v) if m in ("amount_10k_yuan", "procurement_amount") and f not in UNKNOWN else None
-            cell = _cell_text(v, f, raw, lang)
-            if text is not None and f not in ("blank", "na", "missing"):
-                cell = text + (f" {esc(unit)}" if m == "procurement_amount" and not is_na(unit) else "")
+            if m in money and f not in UNKNOWN and f not in ("blank", "na", "missing") and not is_na(a):
+                cell = money_text(a) + (f" {esc(unit)}" if m == "procurement_amount" and not is_na(unit) else "")
+                if f and f != "recovered":
+                    cell += " " + str(badge(f, lang))
+            else:
+                cell = _cell_text(v, f, raw, lang)
             r[m] = Html(cell)
         rows.append(r)
     df = pd.DataFrame(rows)
-    cols = [Col("item", str(T("th.item", lang)))] + [Col(m, label("table2_measure", m, lang), "html") for m in measures]
+    labels = md.labels(lang)  # a money column keeps its unit in brackets ("fees collected (10k yuan)")
+    cols = [Col("item", str(T("th.item", lang)))] + [
+        Col(m, labels.get(("table2_measure", m), m) if m in money else label("table2_measure", m, lang), "html")
+        for m in measures]
     return table(df, cols, lang, "t2")
 
 
@@ -877,7 +894,9 @@ def flagged(ds, rid: str, lang: str = "zh") -> Html:
             detail = "; ".join(_detail(getattr(r, c)) for c in extra_cols if not _empty_detail(getattr(r, c)))
             rows.append({"o": (_flag_order(flag), tbl, pos), "table": str(T(f"tbl.{tbl}", lang)),
                          "row": label(kinds[0], getattr(r, k1), lang), "col": label(kinds[1], getattr(r, k2), lang),
-                         "value": "?" if flag in UNKNOWN else num(r.value), "raw": _clip(r.raw, 80), "flag": flag,
+                         "value": "?" if flag in UNKNOWN else money_text(r.amount)
+                         if tbl == "active_disclosure" and str(r.measure) in md.table2_money_measures()
+                         else num(r.value), "raw": _clip(r.raw, 80), "flag": flag,
                          "detail": _clip(detail, 160)})
     if not rows:
         return sentence("no_flagged", lang)

@@ -36,6 +36,19 @@ def test_percentages_changes_and_amounts():
     assert pages.amount(1.2500) == "1.25" and pages.amount(3.0) == "3" and pages.amount(np.nan) == "—"
 
 
+def test_table2_shows_the_amounts_of_money_it_printed(ds):
+    """Money is stored in ``amount`` (``value`` holds counts): the page prints it as the report did, not "—"."""
+    rid = ds.reports.set_index(["agency", "year"]).loc[("平潭综合实验区", 2021), "report_id"]
+    assert "24,252.311082" in str(pages.table2(ds, rid, "zh"))  # 行政事业性收费, 万元, six decimals printed
+    rid = ds.reports.set_index(["agency", "year"]).loc[("上海市人民政府办公厅", 2019), "report_id"]
+    html = str(pages.table2(ds, rid, "en"))
+    assert "251,000 元" in html and "— 元" not in html  # 采购总金额, printed in 元
+    assert "procurement amount (unit as printed)" in html
+    rid = ds.reports.set_index(["agency", "year"]).loc[("平潭综合实验区", 2021), "report_id"]
+    assert "fees collected (10k yuan)" in str(pages.table2(ds, rid, "en"))  # the unit stays in the header
+    assert pages.money_text(9116.36) == "9,116.36" and pages.money_text(pd.NA) == "—"
+
+
 def test_ui_text_escapes_what_it_is_given():
     out = pages.T("status.failed", "zh", n="<b>2</b>")
     assert "<b>" not in out and "&lt;b&gt;2&lt;/b&gt; 项校验未通过" == out
