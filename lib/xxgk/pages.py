@@ -98,16 +98,24 @@ def has_text(key: str) -> bool:
     return key in _texts()
 
 
+def _template(key: str, lang: str, n=None) -> str:
+    """A UI text's template in the page's language: ``KEY_one`` instead of ``KEY`` when the count ``n``
+    is 1 and page_text.csv has that row ("1 check fails", not "1 checks fail")."""
+    texts = _texts()
+    if n is not None and str(n).strip() == "1" and f"{key}_one" in texts:
+        key = f"{key}_one"
+    zh, en = texts[key]
+    return zh if lang == "zh" else en
+
+
 def plain(key: str, lang: str = "zh", **kw) -> str:
     """A UI text as plain text (for chart titles and other non-HTML uses)."""
-    zh, en = _texts()[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return _template(key, lang, kw.get("n")).format(**kw)
 
 
 def T(key: str, lang: str = "zh", **kw) -> Html:
     """A UI text in the page's language with its placeholders filled (values escaped unless Html)."""
-    zh, en = _texts()[key]
-    tmpl = zh if lang == "zh" else en
+    tmpl = _template(key, lang, kw.get("n"))
     return Html(tmpl.format(**{k: v if isinstance(v, Html) else esc(v) for k, v in kw.items()}))
 
 
@@ -1077,7 +1085,7 @@ def compare_header(table_: pd.DataFrame, year: int, lang: str = "zh", level: str
         items = [{"label": T("card.agencies", lang), "value": num(n)},
                  {"label": T("card.handled_total", lang), "value": num(handled.sum()), "unit": T("unit.count", lang)},
                  {"label": T("card.median_disclosed", lang), "value": pct(rates.median()) if len(rates) else "—",
-                  "sub": T("card.median_disclosed.help", lang, n=min_handled, k=len(rates))},
+                  "sub": T("card.median_disclosed.help", lang, n=len(rates), m=min_handled)},
                  {"label": T("card.reviews_total", lang), "value": num(rev.sum()), "unit": T("unit.count", lang)},
                  {"label": T("card.lawsuits_total", lang), "value": num(lit.sum()), "unit": T("unit.count", lang)}]
     return Html(header(T("head.kicker_compare", lang, year=year), str(T("head.compare_title", lang, year=year, n=n)),

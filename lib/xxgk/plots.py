@@ -584,7 +584,8 @@ def outcomes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> F
                                                     .replace("）", ")")), va="center", fontsize=8)
     _mark_flags(fig, list(bars), flags, lang)
     n = f"{total:,.0f}" if np.isfinite(total) else "?"
-    ax.set_title(f"办理结果：共办理 {n} 件" if lang == "zh" else f"Outcomes: {n} applications handled")
+    ax.set_title(f"办理结果：共办理 {n} 件" if lang == "zh" else
+                 f"Outcomes: {n} application{'' if str(n) == '1' else 's'} handled")
     _source(fig, t("report", lang, agency=rep["agency"], year=rep["year"]), lang)
     return fig
 
@@ -829,7 +830,7 @@ def ranked_bars(df: pd.DataFrame, value: str, name: str = "agency", top_n: int =
         shown_v = f"{v:.1f}%" if unit == "%" else (fmt.format(v) if fmt == "{:,.0f}" else tidy(round(v, 1)))
         if unit and unit != "%" and fmt != "{:,.0f}":  # a rate with its unit ("2.5 件/百件")
             shown_v = f"{shown_v} {unit}"
-        return NoChart("rank_one_titled" if title else "rank_one", title=title, name=str(d[name].iloc[0]),
+        return NoChart("rank_single_titled" if title else "rank_single", title=title, name=str(d[name].iloc[0]),
                        value=shown_v, n=zeros)
     shown = d.head(top_n)
     fig, ax = _figure(8, _height(len(shown), 1.3, 0.27))
@@ -849,7 +850,8 @@ def ranked_bars(df: pd.DataFrame, value: str, name: str = "agency", top_n: int =
     if more > 0:
         title += f"（前 {top_n} 名，共 {len(d)} 个机关）" if lang == "zh" else f" (top {top_n} of {len(d)})"
     if zeros:
-        _note(fig, f"另有 {zeros} 个机关为 0，未画出" if lang == "zh" else f"{zeros} more agencies at 0 are not drawn")
+        _note(fig, f"另有 {zeros} 个机关为 0，未画出" if lang == "zh" else
+              f"{zeros} more agenc{'y' if zeros == 1 else 'ies'} at 0 {'is' if zeros == 1 else 'are'} not drawn")
     ax.set_title(title)
     _source(fig, t("reports", lang), lang)
     return fig
@@ -943,7 +945,8 @@ def flagged_cells(flags: pd.DataFrame, lang: str = "zh", labels: dict | None = N
     _count_axis(ax, _floats(by[metric]))
     for b, rep, cells in zip(bars, _floats(by[metric]), _floats(by["cells"]), strict=True):
         if metric == "reports":
-            txt = f" {rep:,.0f} 份报告 · {cells:,.0f} 个单元格" if lang == "zh" else f" {rep:,.0f} reports · {cells:,.0f} cells"
+            txt = f" {rep:,.0f} 份报告 · {cells:,.0f} 个单元格" if lang == "zh" else \
+                f" {rep:,.0f} report{'' if rep == 1 else 's'} · {cells:,.0f} cell{'' if cells == 1 else 's'}"
         else:
             txt = f" {cells:,.0f}"
         ax.text(b.get_width(), b.get_y() + b.get_height() / 2, txt, va="center", fontsize=8)

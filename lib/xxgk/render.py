@@ -113,10 +113,9 @@ def page_key(job: Job) -> str:
 # --- the plan --------------------------------------------------------------------------------
 
 def _text(key: str, lang: str, **kw) -> str:
-    from .pages import _texts
+    from .pages import plain
 
-    zh, en = _texts()[key]
-    return (zh if lang == "zh" else en).format(**kw)
+    return plain(key, lang, **kw)
 
 
 def plan(ds, data: str, lang="zh", errors_fingerprint: str = "") -> list[Job]:
@@ -483,11 +482,10 @@ def write_index(jobs: list[Job], out: Path, failed: set[str], lang: str = "zh") 
     import jinja2
 
     from . import __version__, webfont
-    from .pages import _texts, defang_page
+    from .pages import defang_page, plain
 
     def tx(key, **kw):
-        zh, en = _texts()[key]
-        return (zh if lang == "zh" else en).format(**kw)
+        return plain(key, lang, **kw)
 
     mine = [j for j in jobs if j.lang == lang and j.rel not in failed]
     prefix = next((j.prefix for j in mine), "")
@@ -519,8 +517,8 @@ def write_index(jobs: list[Job], out: Path, failed: set[str], lang: str = "zh") 
         a["reports"] = len(a["years"])
         a["failed"] = sum(y["failed"] for y in a["years"])
         a["complete"] = sum(1 for y in a["years"] if y["complete"])
-        a["stat_reports"] = tx("idx.reports_one" if a["reports"] == 1 else "idx.reports", n=a["reports"])
-        a["stat_failed"] = tx("idx.failed_one" if a["failed"] == 1 else "idx.failed", n=a["failed"])
+        a["stat_reports"] = tx("idx.reports", n=a["reports"])
+        a["stat_failed"] = tx("idx.failed", n=a["failed"])
         a["href"] = a["trends"] or (a["years"][-1]["href"] if a["years"] else "#")
         region = "" if a["region"] is None or str(a["region"]) in ("", "None", "<NA>", "nan") else str(a["region"])
         prov = _province(region) or tx("idx.no_region")
@@ -542,7 +540,8 @@ def write_index(jobs: list[Job], out: Path, failed: set[str], lang: str = "zh") 
     n_reports = sum(years.values())
     n_complete = sum(a["complete"] for a in agencies.values())
     n_failing = sum(1 for a in agencies.values() for y in a["years"] if y["failed"])
-    summary = tx("idx.summary", a=f"{len(agencies):,}", r=f"{n_reports:,}", y0=min(years) if years else "—",
+    summary = tx("idx.summary", agencies=tx("idx.agencies_n", n=f"{len(agencies):,}"),
+                 reports=tx("idx.reports", n=f"{n_reports:,}"), y0=min(years) if years else "—",
                  y1=max(years) if years else "—", c=f"{n_complete:,}",
                  p=f"{n_complete / n_reports * 100:.1f}%" if n_reports else "—", f=f"{n_failing:,}")
     site_langs = list(dict.fromkeys(j.lang for j in jobs))

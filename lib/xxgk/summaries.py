@@ -41,6 +41,11 @@ def esc(text) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
+def count(k, one: str, many: str) -> str:
+    """An English count with its noun agreeing: ``count(1, "agency", "agencies")`` → '1 agency'."""
+    return f"{n(k)} {one if n(k) == '1' else many}"
+
+
 def n(v, digits: int = 0) -> str:
     """A number for prose: thousands separators; '—' for missing."""
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
@@ -116,7 +121,7 @@ PHRASES = {  # one sentence template per language; {…} are filled from the dat
         "yoy_same": "New applications were the same as the previous year.",
         "ok": "Checks: all passed.", "failed": "Checks: **{n} failed** ({items}{more}).", "more": " …",
         "fail_item": "{rule} {scope}: expected {expected}, printed {actual}", "fail_sep": "; ",
-        "warn": "Note: {n} cross-year or text-against-table checks disagree.",
+        "warn": "Note: {n} cross-year or text-against-table {checks} disagree.",
         "flags": "Flagged cells: {items}.", "flag_item": "{label} {n}",
         "question": "“?” marks run-together digits that split in more than one valid way.",
     },
@@ -202,7 +207,7 @@ def agency_year(ds, agency: str, year: int, lang: str = "zh", brief: bool = Fals
                                                          actual=n(r.actual)) for r in failed.head(4).itertuples())
         parts.append(P["failed"].format(n=len(failed), items=items, more=P["more"] if len(failed) > 4 else ""))
     if not warn.empty:
-        parts.append(P["warn"].format(n=len(warn)))
+        parts.append(P["warn"].format(n=len(warn), checks="check" if len(warn) == 1 else "checks"))
     if len(flags):
         parts.append(P["flags"].format(items=P["sep"].join(
             P["flag_item"].format(label=_flag(k, lang), n=v) for k, v in flags.items())))
@@ -260,7 +265,7 @@ def trends(ds, agencies: list[str], first_year: int, last_year: int, lang: str =
             s += "."
             if len(w1):
                 bad = w1[~w1["is_passed"].astype(bool)]
-                s += f" Cross-year carry-over check (W1): {len(w1)} comparisons, {len(bad)} inconsistent."
+                s += f" Cross-year carry-over check (W1): {count(len(w1), 'comparison', 'comparisons')}, {len(bad)} inconsistent."
         out.append(s)
     return "\n\n".join(out) if out else ("所选范围内没有报告。" if lang == "zh" else "No reports in the selection.")
 
@@ -287,7 +292,7 @@ def compare(table: pd.DataFrame, year: int, lang: str = "zh", min_handled: int =
             s += " 偏离较大的机关：" + "、".join(f"{esc(a)}（{v:.1f}%）" for a, v in out[:10]) + \
                  (f"等 {len(out)} 个" if len(out) > 10 else "") + "。"
     else:
-        s = (f"**{year}**: {len(sh)} agencies, {n(total)} applications handled in all. Most handled: "
+        s = (f"**{year}**: {count(len(sh), 'agency', 'agencies')}, {count(total, 'application', 'applications')} handled in all. Most handled: "
              + ", ".join(f"{esc(x.agency)} ({n(x.total_processed_count)})" for x in top.itertuples()) + ".")
         if len(rates) >= 2:
             s += (f" Among the {len(rates)} agencies that handled at least {min_handled}:" if min_handled else "") + \
@@ -325,8 +330,9 @@ def quality(frames: dict, year: int | None = None, lang: str = "zh") -> str:
             s += " 单元格标记：" + "、".join(f"{_flag(k, lang)} {n(v)} 个" for k, v in flags.items()) + "。"
         s += " 模板：" + "、".join(f"{k} 年版 {n(v)} 份" if k != "mixed" else f"混合 {n(v)} 份" for k, v in tmpl.items()) + "。"
     else:
-        s = (f"The dataset{' (' + str(year) + ')' if year else ''} holds {n(t['reports'])} reports and {n(t['errors'])} "
-             f"files that could not be parsed. {n(t['failing_reports'])} reports fail at least one arithmetic rule.")
+        s = (f"The dataset{' (' + str(year) + ')' if year else ''} holds {count(t['reports'], 'report', 'reports')} "
+             f"and {count(t['errors'], 'file', 'files')} that could not be parsed. "
+             f"{count(t['failing_reports'], 'report fails', 'reports fail')} at least one arithmetic rule.")
         if len(flags):
             s += " Flagged cells: " + ", ".join(f"{_flag(k, lang)} {n(v)}" for k, v in flags.items()) + "."
     return s

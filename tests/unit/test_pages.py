@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,6 +49,28 @@ def test_table2_shows_the_amounts_of_money_it_printed(ds):
     rid = ds.reports.set_index(["agency", "year"]).loc[("平潭综合实验区", 2021), "report_id"]
     assert "fees collected (10k yuan)" in str(pages.table2(ds, rid, "en"))  # the unit stays in the header
     assert pages.money_text(9116.36) == "9,116.36" and pages.money_text(pd.NA) == "—"
+
+
+def test_english_counts_of_one_are_singular():
+    assert pages.T("status.failed", "en", n=1) == "1 check fails" and pages.T("status.failed", "en", n=2) == "2 checks fail"
+    assert pages.T("status.failed", "zh", n=1) == "1 项校验未通过"
+    assert pages.plain("empty.rank_single", "en", name="A", value="2.5", n=1).endswith("the other 1 agency is at 0.")
+    assert pages.T("card.median_disclosed.help", "en", n=1, m=10) == "1 agency that handled ≥10"
+    texts = pages._texts()
+    for key in [k for k in texts if k.endswith("_one")]:  # a singular row stands beside its plural one,
+        base = key[: -len("_one")]  # with the same placeholders in both languages
+        assert base in texts, key
+        for one, many in zip(texts[key], texts[base], strict=True):
+            assert sorted(re.findall(r"{(\w+)}", one)) == sorted(re.findall(r"{(\w+)}", many)), key
+
+
+def test_english_sentences_agree_with_a_count_of_one(ds):
+    from xxgk import summaries
+
+    assert summaries.count(1, "agency", "agencies") == "1 agency" and summaries.count(1200, "file", "files") == "1,200 files"
+    one = ds.reports[ds.reports["year"] == 2024].head(1)
+    table = pd.DataFrame({"agency": one["agency"].tolist(), "total_processed_count": [1], "disclosed_pct": [100.0]})
+    assert summaries.compare(table, 2024, "en").startswith("**2024**: 1 agency, 1 application handled in all.")
 
 
 def test_ui_text_escapes_what_it_is_given():
