@@ -938,7 +938,7 @@ def _detail(v) -> str:
 
 def narrative(ds, rid: str, lang: str = "zh") -> Html:
     """The figures stated in the prose, with the sentence each came from (folded); nothing when none."""
-    from .plots import CHANNEL_ZH
+    from .plots import channel_name
 
     f = ds.narrative_figures
     f = f[f["report_id"] == rid]
@@ -949,7 +949,7 @@ def narrative(ds, rid: str, lang: str = "zh") -> Html:
     key = "label_zh" if lang == "zh" else "label_en"
     df = pd.DataFrame({
         "measure": [measures().get(str(m), {}).get(key, str(m)) for m in f["measure"]],
-        "where": [" · ".join(x for x in ((CHANNEL_ZH.get(c) if lang == "zh" else c) if not is_na(c) else "",
+        "where": [" · ".join(x for x in (channel_name(c, lang) if not is_na(c) else "",
                                          "" if is_na(k) else str(k)) if x) or "—"
                   for c, k in zip(f["channel"].astype("object"), f["category"], strict=True)],
         "value": [num(v) for v in f["value"]], "unit": ["" if is_na(u) else str(u) for u in f["unit"]],

@@ -968,10 +968,11 @@ CHANNEL_NAMES = {"portal": ("门户网站", "portal"), "disclosure_platform": ("
                  None: ("未说明渠道", "channel not stated")}
 CHANNEL_COLORS = {"portal": PALETTE[0], "disclosure_platform": PALETTE[2], "new_media": PALETTE[1],
                   "gazette": PALETTE[4], None: PALETTE[5]}
-CHANNEL_ZH = {k: v[0] for k, v in CHANNEL_NAMES.items()}  # kept for callers of the old name
 
 
-def _channel_name(ch, lang: str) -> str:
+def channel_name(ch, lang: str) -> str:
+    """A publication channel's name in the page's language (``disclosure_platform`` → 信息公开平台 /
+    disclosure platform); the code itself when it has no name."""
     return CHANNEL_NAMES.get(ch if isinstance(ch, str) else None, (str(ch), str(ch)))[0 if lang == "zh" else 1]
 
 
@@ -1025,7 +1026,7 @@ def narrative_volumes(ds, report: str, lang: str = "zh", *, year: int | None = N
             g = items[items["channel"].map(lambda c, ch=ch: c == ch)]
             for _, r in g.iterrows():
                 total = r["category"] is None
-                names.append(_channel_name(ch, lang) + ("（合计）" if lang == "zh" else " (total)")
+                names.append(channel_name(ch, lang) + ("（合计）" if lang == "zh" else " (total)")
                              if total else "· " + r["category"])
                 vals.append(float(r["value"]))
                 colors.append(CHANNEL_COLORS[ch] if total else _lighter(CHANNEL_COLORS[ch]))
@@ -1046,7 +1047,7 @@ def narrative_volumes(ds, report: str, lang: str = "zh", *, year: int | None = N
         for m, ch, unit in zip(rest["measure"].astype(str), rest["channel"], rest["unit"], strict=True):
             name = _narrative_label(m, lang)
             if ch is not None:
-                name += f" · {_channel_name(ch, lang)}"
+                name += f" · {channel_name(ch, lang)}"
             names.append(name + (f"（{unit}）" if lang == "zh" and isinstance(unit, str) and unit else ""))
         vals = rest["value"].astype(float).tolist()
         y = np.arange(len(names))[::-1]
@@ -1098,7 +1099,7 @@ def narrative_trend(ds, agencies: list[str], lang: str = "zh") -> Figure | None:
                 continue
             line = c.set_index(c["year"].astype(int))["value"].reindex(range(years[0], years[-1] + 1))
             ax.plot(line.index, line.to_numpy(dtype=float), marker="o", color=CHANNEL_COLORS[ch],
-                    label=_channel_name(ch, lang))  # a year without the figure breaks the line
+                    label=channel_name(ch, lang))  # a year without the figure breaks the line
             for x, v, a in zip(c["year"].astype(int), c["value"], c["is_approximate"], strict=True):
                 ax.annotate(_stated(v, a, lang), (x, v), textcoords="offset points", xytext=(0, 5), ha="center",
                             fontsize=7)

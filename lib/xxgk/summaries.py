@@ -455,7 +455,7 @@ def narrative_summary(ds, report: str, lang: str = "zh", *, year: int | None = N
     does not hold the report's text."""
     report_id = report_id_of(ds, report, year)
     from .figures import ITEMS, measures, published_by_channel
-    from .plots import CHANNEL_ORDER, _channel_name
+    from .plots import CHANNEL_ORDER, channel_name
 
     P = NARRATIVE["zh" if lang == "zh" else "en"]
     f = ds.narrative_figures[ds.narrative_figures["report_id"] == report_id]
@@ -476,7 +476,7 @@ def narrative_summary(ds, report: str, lang: str = "zh", *, year: int | None = N
             tot = g[g["category"].isna()]
             ncat = int(g["category"].notna().sum())
             if not tot.empty:
-                parts.append(P["channel"].format(name=_channel_name(ch, lang),
+                parts.append(P["channel"].format(name=channel_name(ch, lang),
                                                  value=value(tot["value"].iloc[0], tot["is_approximate"].iloc[0]),
                                                  parts=(P.get("part") if ncat == 1 and "part" in P else
                                                         P["parts"].format(n=ncat)) if ncat else ""))

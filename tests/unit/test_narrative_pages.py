@@ -76,7 +76,7 @@ def test_trend_chart_and_coverage_sentence(lang):
     assert isinstance(fig, Figure) and len(fig.axes) == 2
     lines = {ln.get_label(): [int(x) for x, y in zip(ln.get_xdata(), ln.get_ydata(), strict=True) if y == y]
              for ln in fig.axes[0].get_lines()}  # (a year without the figure is a gap in the line)
-    assert lines[plots._channel_name(None, lang)] == [2022] and lines[plots._channel_name("portal", lang)] == [2023]
+    assert lines[plots.channel_name(None, lang)] == [2022] and lines[plots.channel_name("portal", lang)] == [2023]
     fig.savefig(io.BytesIO(), format="png")
     text = summaries.narrative_coverage(DS, ["甲局"], lang)
     assert "2022" in text and "2024" in text and "2025" in text

@@ -73,6 +73,13 @@ def test_english_sentences_agree_with_a_count_of_one(ds):
     assert summaries.compare(table, 2024, "en").startswith("**2024**: 1 agency, 1 application handled in all.")
 
 
+def test_the_narrative_table_names_channels_in_the_page_language(ds):
+    rid = ds.reports.set_index(["agency", "year"]).loc[("山海关区人民政府办公室", 2023), "report_id"]
+    en, zh = str(pages.narrative(ds, rid, "en")), str(pages.narrative(ds, rid, "zh"))
+    assert "disclosure platform" in en and "disclosure_platform" not in en
+    assert "信息公开平台" in zh and "disclosure_platform" not in zh
+
+
 def test_ui_text_escapes_what_it_is_given():
     out = pages.T("status.failed", "zh", n="<b>2</b>")
     assert "<b>" not in out and "&lt;b&gt;2&lt;/b&gt; 项校验未通过" == out
