@@ -125,6 +125,28 @@ def _note_patterns() -> list[tuple[re.Pattern, str, str]]:
         return [(re.compile(r["pattern"]), r["zh"], r["en"]) for r in csv.DictReader(fh)]
 
 
+@cache
+def _note_phrases() -> list[tuple[re.Pattern, str]]:
+    with open(Path(md.__file__).parent / "note_phrases.csv", encoding="utf-8", newline="") as fh:
+        phrases = [(re.compile(r["pattern"]), r["zh"]) for r in csv.DictReader(fh)
+                   if r["pattern"] and not r["pattern"].startswith("#")]
+    codes = [(re.compile(rf"\b{re.escape(code)}\b"), text.split(" (")[0].replace("\\", "\\\\"))
+             for (kind, code), text in md.labels("zh").items() if kind == "table2_measure"]
+    return phrases + codes
+
+
+def note_text(text, lang: str = "zh") -> str:
+    """A cell's note or evidence (the parser writes them in English) in the page's language: on Chinese
+    pages the phrases of metadata/note_phrases.csv are put into Chinese; numbers, quoted report text and
+    file names stay as they are, and a phrase the table does not know stays English."""
+    s = str(text)
+    if lang != "zh":
+        return s
+    for pat, zh in _note_phrases():
+        s = pat.sub(zh, s)
+    return s
+
+
 def check_note(note, lang: str = "zh") -> Html:
     """A check's note (written in English by the checks) in the page's language, escaped."""
     if is_na(note):
@@ -899,7 +921,8 @@ def flagged(ds, rid: str, lang: str = "zh") -> Html:
         extra_cols = [c for c in ("candidates", "note", "evidence") if c in d.columns]
         for pos, r in enumerate(d.itertuples(index=False)):
             flag = str(r.flag)
-            detail = "; ".join(_detail(getattr(r, c)) for c in extra_cols if not _empty_detail(getattr(r, c)))
+            detail = ("；" if lang == "zh" else "; ").join(
+                note_text(_detail(getattr(r, c)), lang) for c in extra_cols if not _empty_detail(getattr(r, c)))
             rows.append({"o": (_flag_order(flag), tbl, pos), "table": str(T(f"tbl.{tbl}", lang)),
                          "row": label(kinds[0], getattr(r, k1), lang), "col": label(kinds[1], getattr(r, k2), lang),
                          "value": "?" if flag in UNKNOWN else money_text(r.amount)

@@ -80,6 +80,28 @@ def test_the_narrative_table_names_channels_in_the_page_language(ds):
     assert "信息公开平台" in zh and "disclosure_platform" not in zh
 
 
+@pytest.mark.parametrize("note, zh", [
+    ("'0 00000' has 6 digits for 7 cells: cells were lost", "“0 00000”只有 6 位数字，却对应 7 个单元格：有单元格丢失"),
+    ("row printed with 8 cells where the template has 7", "该行印出 8 个单元格，模板为 7 个"),
+    ("evidence outside the table contradicts it: in force the year before = 3/23 per jtj-2024.txt (2024): "
+     "in force at its end", "表外旁证与之矛盾：上年报告的现行有效件数 = 3/23 据 jtj-2024.txt（2024 年）：年末现行有效件数"),
+    ("issued = 6, in_force = 698 per the report's text: '制发规范性文件6件'",
+     "本年制发件数 = 6, 现行有效件数 = 698 据本报告正文：'制发规范性文件6件'"),
+    ("OCR read '12' (confidence 0.42), which no rule allows; R2, R3 hold only with 17",
+     "OCR 识别为“12”（置信度 0.42），任何规则都不允许该值；R2, R3 仅在取 17 时成立"),
+    ("a note no row knows", "a note no row knows"),  # stays as written rather than half translated
+])
+def test_parser_notes_read_in_chinese_on_chinese_pages(note, zh):
+    assert pages.note_text(note, "zh") == zh
+    assert pages.note_text(note, "en") == note
+
+
+def test_the_flagged_cells_of_a_chinese_page_carry_chinese_notes(ds):
+    rid = ds.reports.set_index(["agency", "year"]).loc[("上海市科学技术委员会", 2024), "report_id"]
+    zh, en = str(pages.flagged(ds, rid, "zh")), str(pages.flagged(ds, rid, "en"))
+    assert "因此成立" in zh and "hold with it" not in zh and "hold with it" in en
+
+
 def test_ui_text_escapes_what_it_is_given():
     out = pages.T("status.failed", "zh", n="<b>2</b>")
     assert "<b>" not in out and "&lt;b&gt;2&lt;/b&gt; 项校验未通过" == out
