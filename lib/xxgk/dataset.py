@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from functools import cache, cached_property, lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -116,16 +116,11 @@ def _typed(df: pd.DataFrame, table: md.Table) -> pd.DataFrame:
 def _categorical(values: pd.Series, known: tuple) -> pd.Categorical:
     """``values`` as an ordered categorical of the known codes in their declared order, then any other
     value found (sorted): a code the metadata does not know is kept, never dropped."""
-    seen = pd.unique(values.dropna())
-    extra = tuple(sorted(v for v in seen if v not in _code_set(known)))
+    codes = set(known)
+    extra = tuple(sorted(v for v in pd.unique(values.dropna()) if v not in codes))
     dtype = _categorical_dtype(known + extra)
     codes = dtype.categories.get_indexer(values.astype("object"))  # -1 (no value) where null
     return pd.Categorical.from_codes(codes, dtype=dtype)
-
-
-@cache
-def _code_set(known: tuple) -> frozenset:
-    return frozenset(known)
 
 
 @lru_cache(maxsize=512)
@@ -653,7 +648,6 @@ def sql(query: str, path: str | Path | None = None) -> pd.DataFrame:
         FileNotFoundError: no dataset at ``path``.
         SQLError: the query is not a query, is refused, or fails (the message is one line).
     """
-
     p = Path(path) if path else default_path()
     for _ in range(5):  # a rebuild that replaces the folder during the query: run it again on the new dataset
         if not lifecycle.present(p):

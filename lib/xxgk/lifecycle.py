@@ -219,18 +219,17 @@ def present(out: Path, name: str = "reports.parquet", wait_s: float = 2.0) -> bo
     """Whether ``out`` holds a dataset (its file ``name``), after :func:`recover`.
 
     A reader can look in the instant between a swap's two renames, when the folder is missing and the
-    previous one sits beside it as ``.NAME.old-*``; it then looks again (up to ``wait_s``) rather than
-    report that there is no dataset.
+    previous one sits beside it as ``.NAME.old-*``; it then looks again (each look waits up to ``wait_s``
+    in :func:`recover`) rather than report that there is no dataset.
     """
     out = Path(out)
-    deadline = time.monotonic() + wait_s
-    while True:
+    for _ in range(3):  # recover() waits for the folder to reappear; a swap that starts just after it is looked at again
         recover(out, wait_s)
         if (out / name).exists():
             return True
-        if not any(out.parent.glob(f".{out.name}.old-*")) or time.monotonic() > deadline:
-            return (out / name).exists()
-        time.sleep(0.02)
+        if not any(out.parent.glob(f".{out.name}.old-*")):
+            return False
+    return (out / name).exists()
 
 
 def clean(out: Path) -> None:

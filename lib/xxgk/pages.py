@@ -130,8 +130,8 @@ def _note_phrases() -> list[tuple[re.Pattern, str]]:
     with open(Path(md.__file__).parent / "note_phrases.csv", encoding="utf-8", newline="") as fh:
         phrases = [(re.compile(r["pattern"]), r["zh"]) for r in csv.DictReader(fh)
                    if r["pattern"] and not r["pattern"].startswith("#")]
-    codes = [(re.compile(rf"\b{re.escape(code)}\b"), text.split(" (")[0].replace("\\", "\\\\"))
-             for (kind, code), text in md.labels("zh").items() if kind == "table2_measure"]
+    codes = [(re.compile(rf"\b{re.escape(code)}\b"), label(kind, code, "zh").replace("\\", "\\\\"))
+             for kind, code in md.labels("zh") if kind == "table2_measure"]
     return phrases + codes
 
 
@@ -200,19 +200,18 @@ def signed(v, digits: int = 0) -> str:
     return ("+" if x > 0 else "−" if x < 0 else "") + body
 
 
-def amount(v) -> str:
-    """Money in 万元 as printed: up to four decimals, no trailing zeros."""
+def amount(v, digits: int = 4) -> str:
+    """A figure that need not be whole (a rate per 100, money): thousands separators, up to ``digits``
+    decimals, no trailing zeros; '—' for none."""
     if is_na(v):
         return "—"
-    return f"{float(v):,.4f}".rstrip("0").rstrip(".")
+    return f"{float(v):,.{digits}f}".rstrip("0").rstrip(".")
 
 
 def money_text(v) -> str:
     """An amount of money as printed (the 万元 of 行政事业性收费 often carry six decimals): thousands
     separators, every decimal the report gave, none added."""
-    if is_na(v):
-        return "—"
-    return f"{float(v):,.6f}".rstrip("0").rstrip(".")
+    return amount(v, 6)
 
 
 def _clip(text, n: int) -> str:

@@ -66,6 +66,14 @@ _UNKNOWN = ("ambiguous", "invalid")
 _SUSPECT = _RECOVERED + _UNKNOWN
 
 
+def _count(k, one: str, many: str | None = None) -> str:
+    """An English count and its noun (:func:`xxgk.summaries.count`); a count already written out ('?',
+    '1,234') is taken as it is."""
+    from .summaries import count
+
+    return count(k, one, many or one + "s")
+
+
 def t(key: str, lang: str = "zh", **kw) -> str:
     """A UI string in Chinese or English."""
     zh, en = TEXT[key]
@@ -584,8 +592,7 @@ def outcomes(ds, report: str, lang: str = "zh", *, year: int | None = None) -> F
                                                     .replace("）", ")")), va="center", fontsize=8)
     _mark_flags(fig, list(bars), flags, lang)
     n = f"{total:,.0f}" if np.isfinite(total) else "?"
-    ax.set_title(f"办理结果：共办理 {n} 件" if lang == "zh" else
-                 f"Outcomes: {n} application{'' if str(n) == '1' else 's'} handled")
+    ax.set_title(f"办理结果：共办理 {n} 件" if lang == "zh" else f"Outcomes: {_count(n, 'application')} handled")
     _source(fig, t("report", lang, agency=rep["agency"], year=rep["year"]), lang)
     return fig
 
@@ -851,7 +858,7 @@ def ranked_bars(df: pd.DataFrame, value: str, name: str = "agency", top_n: int =
         title += f"（前 {top_n} 名，共 {len(d)} 个机关）" if lang == "zh" else f" (top {top_n} of {len(d)})"
     if zeros:
         _note(fig, f"另有 {zeros} 个机关为 0，未画出" if lang == "zh" else
-              f"{zeros} more agenc{'y' if zeros == 1 else 'ies'} at 0 {'is' if zeros == 1 else 'are'} not drawn")
+              f"{_count(zeros, 'more agency', 'more agencies')} at 0 {'is' if zeros == 1 else 'are'} not drawn")
     ax.set_title(title)
     _source(fig, t("reports", lang), lang)
     return fig
@@ -946,7 +953,7 @@ def flagged_cells(flags: pd.DataFrame, lang: str = "zh", labels: dict | None = N
     for b, rep, cells in zip(bars, _floats(by[metric]), _floats(by["cells"]), strict=True):
         if metric == "reports":
             txt = f" {rep:,.0f} 份报告 · {cells:,.0f} 个单元格" if lang == "zh" else \
-                f" {rep:,.0f} report{'' if rep == 1 else 's'} · {cells:,.0f} cell{'' if cells == 1 else 's'}"
+                f" {_count(rep, 'report')} · {_count(cells, 'cell')}"
         else:
             txt = f" {cells:,.0f}"
         ax.text(b.get_width(), b.get_y() + b.get_height() / 2, txt, va="center", fontsize=8)

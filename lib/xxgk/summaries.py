@@ -42,8 +42,10 @@ def esc(text) -> str:
 
 
 def count(k, one: str, many: str) -> str:
-    """An English count with its noun agreeing: ``count(1, "agency", "agencies")`` → '1 agency'."""
-    return f"{n(k)} {one if n(k) == '1' else many}"
+    """An English count with its noun agreeing: ``count(1, "agency", "agencies")`` → '1 agency'. A count
+    already written out ('1,234', '?') is used as it is."""
+    text = k if isinstance(k, str) else n(k)
+    return f"{text} {one if text == '1' else many}"
 
 
 def n(v, digits: int = 0) -> str:
